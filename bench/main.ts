@@ -1,0 +1,275 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, homedir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { measureDetector, type DetectorFigures } from './detector.js';
+import { interleaved, peakRss, type Command } from './measure.js';
+import { freshContent, syntheticRepository } from './synthetic-repo.js';
+
+/**
+ * `npm run bench`: keyguard against node's own start-up, plain git, and git-secrets (where it is
+ * installed), on a synthetic repository of realistic size, all measured in one run. Prints a table
+ * and the ratios the targets are stated in, and writes the same figures as JSON.
+ */
+
+const { values } = parseArgs({
+  options: {
+    files: { type: 'string', default: '20000' },
+    commits: { type: 'string', default: '200' },
+    runs: { type: 'string', default: '11' },
+    cache: { type: 'string' },
+    json: { type: 'string' },
+  },
+});
+
+const PROJECT = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const files = Number(values.files);
+const runs = Number(values.runs);
+const cacheDir = resolve(values.cache ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'keyguard-bench'));
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+function sh(cwd: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+/** The environment every measured command runs in: no user git config, no hook variables. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!/^(GIT_|KEYGUARD_|HUSKY|npm_)/.test(name)) env[name] = value;
+  return { ...env, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'b@example.invalid', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'b@example.invalid' };
+}
+
+/** keyguard as a project installs it: a copy of the package in node_modules, and `keyguard install`. */
+function installKeyguard(repo: string, env: NodeJS.ProcessEnv): string {
+  const target = join(repo, 'node_modules', 'keyguard');
+  rmSync(join(repo, 'node_modules'), { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  for (const part of ['bin', 'dist', 'hooks', 'package.json']) cpSync(join(PROJECT, part), join(target, part), { recursive: true });
+  cpSync(join(PROJECT, 'node_modules', 'husky'), join(repo, 'node_modules', 'husky'), { recursive: true });
+  const exclude = join(repo, '.git', 'info', 'exclude');
+  if (!readFileSync(exclude, 'utf8').includes('node_modules/')) appendFileSync(exclude, '\nnode_modules/\n.husky/\n');
+  sh(repo, process.execPath, [join(target, 'bin', 'keyguard.js'), 'install'], env);
+  return join(target, 'bin', 'keyguard.js');
+}
+
+function gitSecretsAvailable(env: NodeJS.ProcessEnv): string | undefined {
+  const probe = spawnSync('git', ['secrets', '--list'], { env, encoding: 'utf8' });
+  if (probe.error || probe.status === 1 && /not a git command/.test(probe.stderr)) return undefined;
+  return spawnSync('sh', ['-c', 'command -v git-secrets'], { encoding: 'utf8' }).stdout.trim() || undefined;
+}
+
+function stageFiles(repo: string, paths: string[], bytesEach: number, seed: number): number {
+  let total = 0;
+  paths.forEach((path, i) => {
+    const content = freshContent(seed + i, bytesEach);
+    writeFileSync(join(repo, path), content);
+    total += content.length;
+  });
+  for (let i = 0; i < paths.length; i += 500) sh(repo, 'git', ['add', '--', ...paths.slice(i, i + 500)]);
+  return total;
+}
+
+function reset(repo: string): void {
+  sh(repo, 'git', ['reset', '--quiet', '--hard', 'main']);
+}
+
+interface Scenario {
+  label: string;
+  stagedBytes: number;
+  nodeStart: number;
+  gitNameOnly: number;
+  gitDiff: number;
+  keyguardCheck: number;
+  keyguardRssMB: number;
+  hookCost: number;
+  gitSecretsHookCost?: number;
+}
+
+/** A commit of what is staged, undone (keeping it staged) before the next run, so every run commits the same. */
+function commitCommand(label: string, repo: string, env: NodeJS.ProcessEnv, gitOptions: string[], noVerify: boolean): Command {
+  return {
+    label,
+    command: 'git',
+    args: [...gitOptions, 'commit', '--quiet', '-m', 'bench', ...(noVerify ? ['--no-verify'] : [])],
+    options: { cwd: repo, env },
+    before: () => undoBenchCommit(repo),
+  };
+}
+
+function undoBenchCommit(repo: string): void {
+  const subject = spawnSync('git', ['log', '-1', '--format=%s'], { cwd: repo, encoding: 'utf8' }).stdout.trim();
+  if (subject === 'bench') sh(repo, 'git', ['reset', '--quiet', '--soft', 'HEAD~1']);
+}
+
+const GIT_SECRETS_DIR = join('.git', 'git-secrets');
+
+function runScenario(label: string, repo: string, bin: string, env: NodeJS.ProcessEnv, stagedBytes: number, gitSecrets: string | undefined): Scenario {
+  log(`${label}: timing`);
+  const options = { cwd: repo, env };
+  const basics = interleaved(
+    [
+      { label: 'node', command: process.execPath, args: ['-e', '0'], options },
+      { label: 'name-only', command: 'git', args: ['diff', '--cached', '--name-only'], options },
+      { label: 'diff', command: 'git', args: ['diff', '--cached'], options },
+      { label: 'keyguard', command: process.execPath, args: [bin, 'check'], options },
+    ],
+    runs,
+  );
+  log(`${label}: commits with and without hooks`);
+  const commits: Command[] = [commitCommand('hooks', repo, env, [], false), commitCommand('no-verify', repo, env, [], true)];
+  if (gitSecrets) commits.push(commitCommand('git-secrets', repo, env, ['-c', `core.hooksPath=${join(repo, GIT_SECRETS_DIR, 'hooks')}`], false));
+  const commitTimes = interleaved(commits, runs);
+  undoBenchCommit(repo); // leave the change staged, as it was
+  return {
+    label,
+    stagedBytes,
+    nodeStart: basics.get('node')!,
+    gitNameOnly: basics.get('name-only')!,
+    gitDiff: basics.get('diff')!,
+    keyguardCheck: basics.get('keyguard')!,
+    keyguardRssMB: peakRss(bin, ['check'], options),
+    hookCost: commitTimes.get('hooks')! - commitTimes.get('no-verify')!,
+    gitSecretsHookCost: gitSecrets ? commitTimes.get('git-secrets')! - commitTimes.get('no-verify')! : undefined,
+  };
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(join(PROJECT, 'dist', 'cli.cjs'))) throw new Error('build first: npm run build');
+  const env = cleanEnv();
+  const repo = await syntheticRepository({ files, commits: Number(values.commits), cacheDir }, log);
+  reset(repo);
+  const bin = installKeyguard(repo, env);
+
+  const gitSecrets = gitSecretsAvailable(env);
+  if (gitSecrets) {
+    // Its hooks in a folder of their own (core.hooksPath points at husky's): <dir>/hooks/pre-commit…
+    mkdirSync(join(repo, GIT_SECRETS_DIR, 'hooks'), { recursive: true });
+    sh(repo, 'git', ['secrets', '--install', '-f', join(repo, GIT_SECRETS_DIR)], env);
+    const patterns = spawnSync('git', ['config', '--get-all', 'secrets.patterns'], { cwd: repo, env, encoding: 'utf8' }).stdout;
+    if (!patterns.includes('AKIA')) sh(repo, 'git', ['secrets', '--register-aws'], env);
+  }
+
+  const tracked = sh(repo, 'git', ['ls-files']).split('\n');
+  const pick = (count: number) => tracked.filter((path) => path.endsWith('.ts')).slice(0, count);
+  const scenarios: Scenario[] = [];
+  try {
+    const oneBytes = stageFiles(repo, pick(1), 24 * 1024, 100);
+    scenarios.push(runScenario('1 staged file', repo, bin, env, oneBytes, gitSecrets));
+    reset(repo);
+    const manyBytes = stageFiles(repo, pick(1000), 20 * 1024, 200);
+    scenarios.push(runScenario('1,000 staged files', repo, bin, env, manyBytes, gitSecrets));
+    reset(repo);
+    // The worst case for one file: a line the launcher's prefilter cannot rule out (a 40+ character
+    // base64 run, as in a lock file's integrity hash), so node starts and scans.
+    const [hashed] = pick(1);
+    const hashedBytes = stageFiles(repo, [hashed!], 24 * 1024, 100);
+    appendFileSync(join(repo, hashed!), `const integrity = "sha512-${createHash('sha512').update('keyguard bench').digest('base64')}";\n`);
+    sh(repo, 'git', ['add', '--', hashed!]);
+    scenarios.push(runScenario('1 file, prefilter passes', repo, bin, env, hashedBytes, gitSecrets));
+  } finally {
+    reset(repo);
+  }
+
+  log('--all and --history');
+  const wholeRuns = Math.max(3, Math.ceil(runs / 3));
+  const whole = interleaved(
+    [
+      { label: 'all', command: process.execPath, args: [bin, 'check', '--all'], options: { cwd: repo, env } },
+      { label: 'history', command: process.execPath, args: [bin, 'check', '--history'], options: { cwd: repo, env } },
+    ],
+    wholeRuns,
+  );
+  const allRss = peakRss(bin, ['check', '--all'], { cwd: repo, env });
+  const historyRss = peakRss(bin, ['check', '--history'], { cwd: repo, env });
+
+  log('the detector alone');
+  const detectorModule = (await import(pathToFileURL(join(PROJECT, 'dist', 'index.js')).href)) as { scanText: (text: string) => unknown[] };
+  const detector: DetectorFigures = measureDetector(detectorModule.scanText, 3);
+
+  const repoBytes = Number(sh(repo, 'git', ['count-objects', '-v']).match(/size-pack: (\d+)/)?.[1] ?? 0) * 1024;
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGB: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    git: sh(repo, 'git', ['--version']),
+    gitSecrets: gitSecrets ? 'installed' : 'not installed',
+  };
+  const results = {
+    machine,
+    repository: { files, commits: Number(values.commits), packedBytes: repoBytes, path: repo },
+    runs,
+    scenarios,
+    whole: { allMs: whole.get('all')!, historyMs: whole.get('history')!, allRssMB: allRss, historyRssMB: historyRss },
+    detector,
+  };
+  const jsonPath = resolve(values.json ?? join(cacheDir, 'bench-results.json'));
+  writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(report(results));
+  log(`figures written to ${jsonPath}`);
+}
+
+type Results = {
+  machine: Record<string, string | number>;
+  repository: { files: number; commits: number; packedBytes: number };
+  runs: number;
+  scenarios: Scenario[];
+  whole: { allMs: number; historyMs: number; allRssMB: number; historyRssMB: number };
+  detector: DetectorFigures;
+};
+
+function report(r: Results): string {
+  const ms = (n: number | undefined) => (n === undefined ? 'n/a' : `${n.toFixed(1)} ms`);
+  const [one, many, worst] = r.scenarios as [Scenario, Scenario, Scenario];
+  const lines: string[] = [];
+  lines.push(`Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGB} GB; ${r.machine.node}; ${r.machine.git}`);
+  lines.push(`Repository: ${r.repository.files} files, ${r.repository.commits} commits (${(r.repository.packedBytes / 1024 ** 2).toFixed(0)} MB packed); medians of ${r.runs} interleaved runs`);
+  lines.push('');
+  const size = (bytes: number) => (bytes >= 1024 ** 2 ? `${(bytes / 1024 ** 2).toFixed(1)} MB` : `${(bytes / 1024).toFixed(0)} KB`);
+  lines.push(`| what | ${r.scenarios.map((s) => `${s.label} (${size(s.stagedBytes)})`).join(' | ')} |`);
+  lines.push(`|---|${r.scenarios.map(() => '---|').join('')}`);
+  const row = (what: string, cell: (s: Scenario) => string) => lines.push(`| ${what} | ${r.scenarios.map(cell).join(' | ')} |`);
+  row('`node -e 0`', (s) => ms(s.nodeStart));
+  row('`git diff --cached --name-only`', (s) => ms(s.gitNameOnly));
+  row('`git diff --cached` to /dev/null', (s) => ms(s.gitDiff));
+  row('`keyguard check`', (s) => ms(s.keyguardCheck));
+  row('keyguard hook, cost added to `git commit`', (s) => ms(s.hookCost));
+  row('git-secrets hook, cost added to `git commit`', (s) => (s.gitSecretsHookCost === undefined ? 'not installed (apt install git-secrets)' : ms(s.gitSecretsHookCost)));
+  row('peak memory of `keyguard check`', (s) => `${s.keyguardRssMB.toFixed(0)} MB`);
+  lines.push('');
+  lines.push(`| whole repository | time | peak memory |`);
+  lines.push('|---|---|---|');
+  lines.push(`| \`keyguard check --all\` | ${ms(r.whole.allMs)} | ${r.whole.allRssMB.toFixed(0)} MB |`);
+  lines.push(`| \`keyguard check --history\` | ${ms(r.whole.historyMs)} | ${r.whole.historyRssMB.toFixed(0)} MB |`);
+  lines.push('');
+  lines.push('| detector alone (one core) | 100 MB | time 100 MB / time 10 MB |');
+  lines.push('|---|---|---|');
+  lines.push(`| ordinary text | ${r.detector.ordinaryMBps.toFixed(0)} MB/s | ${r.detector.ordinaryLinearity.toFixed(1)} |`);
+  lines.push(`| adversarial near-matches | ${r.detector.adversarialMBps.toFixed(0)} MB/s | ${r.detector.adversarialLinearity.toFixed(1)} |`);
+  lines.push('');
+  const check = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const ratio = (a: number, b: number) => (a / b).toFixed(2);
+  lines.push('Ratios (targets):');
+  lines.push(`- 1 file: hook cost / node start-up = ${ratio(one.hookCost, one.nodeStart)} (at most 1.3: ${check(one.hookCost <= 1.3 * one.nodeStart)})`);
+  lines.push(`- 1,000 files: hook cost / (node start-up + git diff --cached) = ${ratio(many.hookCost, many.nodeStart + many.gitDiff)} (at most 1.5: ${check(many.hookCost <= 1.5 * (many.nodeStart + many.gitDiff))})`);
+  lines.push(`- 1 file, prefilter passes (node runs): hook cost / node start-up = ${ratio(worst.hookCost, worst.nodeStart)} (the worst case for one file; no target)`);
+  lines.push(`- keyguard check / git diff --cached = ${ratio(one.keyguardCheck, one.gitDiff)} (1 file), ${ratio(many.keyguardCheck, many.gitDiff)} (1,000 files)`);
+  for (const s of r.scenarios) {
+    if (s.gitSecretsHookCost === undefined) continue;
+    const target = s === worst ? 'for reference: no target' : `below 1: ${check(s.hookCost < s.gitSecretsHookCost)}`;
+    lines.push(`- ${s.label}: keyguard hook / git-secrets hook = ${ratio(s.hookCost, s.gitSecretsHookCost)} (${target})`);
+  }
+  lines.push(`- detector: ${r.detector.ordinaryMBps.toFixed(0)} MB/s ordinary (at least 200: ${check(r.detector.ordinaryMBps >= 200)}), ${r.detector.adversarialMBps.toFixed(0)} MB/s adversarial (at least 50: ${check(r.detector.adversarialMBps >= 50)}), linear within 12x: ${check(r.detector.ordinaryLinearity <= 12 && r.detector.adversarialLinearity <= 12)}`);
+  lines.push(`- memory: ${many.keyguardRssMB.toFixed(0)} MB for the 20 MB change (under 150: ${check(many.keyguardRssMB < 150)}), ${r.whole.historyRssMB.toFixed(0)} MB for --history (under 300: ${check(r.whole.historyRssMB < 300)})`);
+  return `${lines.join('\n')}\n`;
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench: ${(error as Error).stack ?? error}\n`);
+  process.exitCode = 1;
+});

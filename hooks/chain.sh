@@ -1,0 +1,3 @@
+# >>> keyguard: {{PURPOSE}} (added by `keyguard install`; `keyguard uninstall` removes it)
+{{RUN}}
+# <<< keyguard

@@ -1,0 +1,58 @@
+#!/bin/sh
+# keyguard's hook launcher. The hook blocks that `keyguard install` writes into .husky/ run this
+# file by its path inside node_modules: no npx (slow, may fetch from the network), no PATH lookup of
+# keyguard. It finds node even where a GUI git client's PATH lacks it, then runs `keyguard hook`.
+[ "${HUSKY-}" = "0" ] && exit 0
+bin="${0%/*}/../bin/keyguard.js"
+
+# What the detector anchors on (see prefilterPattern in src/detect/anchors.ts): text that does not
+# match cannot hold a finding, so most commits are checked without starting node at all. git and
+# grep run in the C locale: grep is then fast, and git's output is bytes either way.
+pattern='AKIA|ASIA|ABIA|ACCA|QUtJQ|FLSU|BS0lB|QVNJQ|FTSU|BU0lB|QUJJQ|FCSU|BQklB|QUNDQ|FDQ0|BQ0NB|([A-Za-z0-9+/]|\\/|%2[FfBb]|\\u002[FfBb]){40}'
+case "$1" in
+  pre-commit | pre-merge-commit)
+    # The staged lines, as git diffs them. Binary files (and UTF-16, which git calls binary) and any
+    # failure of git (a corrupt index, no commit yet) go to node, which reads the files itself.
+    { LC_ALL=C git diff-index --cached -p -U0 --no-color --no-ext-diff --no-textconv -M --ignore-submodules=none HEAD -- 2>/dev/null
+      echo "keyguard-git-status:$?"; } | LC_ALL=C grep -qE "$pattern|^Binary files |^keyguard-git-status:[1-9]"
+    [ $? -eq 1 ] && exit 0 ;;
+  commit-msg)
+    # (grep's exit status 1 is "no match"; anything else, node decides.)
+    LC_ALL=C grep -qE "$pattern" "$2" 2>/dev/null
+    [ $? -eq 1 ] && exit 0 ;;
+esac
+node=
+if command -v node >/dev/null 2>&1; then
+  node=node
+else
+  # GUI clients start hooks without the shell profile that puts node on PATH (nvm, volta, fnm,
+  # asdf, Homebrew): look where those keep it.
+  for candidate in "${NVM_BIN-}/node" "$HOME/.volta/bin/node" "$HOME/.asdf/shims/node" \
+    "$HOME/.local/share/fnm/aliases/default/bin/node" "$HOME/.nodenv/shims/node" \
+    /opt/homebrew/bin/node /usr/local/bin/node /usr/bin/node; do
+    if [ -x "$candidate" ]; then node=$candidate; break; fi
+  done
+  if [ -z "$node" ]; then
+    for candidate in "${NVM_DIR:-$HOME/.nvm}"/versions/node/*/bin/node; do
+      [ -x "$candidate" ] && node=$candidate # nvm without NVM_BIN: the last installed version
+    done
+  fi
+fi
+if [ -z "$node" ]; then
+  case "$1" in
+    pre-commit | pre-merge-commit | commit-msg | pre-push)
+      echo "keyguard: cannot find node to run the AWS credential check, so git is stopped here." >&2
+      echo "  Install Node.js, or make it visible to your git client (see husky's guide for GUI clients and version managers)." >&2
+      exit 2 ;;
+  esac
+  exit 0
+fi
+
+if [ "$1" = pre-commit ] || [ "$1" = pre-merge-commit ]; then
+  # git lists the staged changes while node starts; the list reaches keyguard on stdin, followed
+  # by git's exit status (when it is not 0, keyguard asks git again and reports what git says).
+  { git diff-index --cached --raw -z --no-abbrev -M --ignore-submodules=none HEAD -- 2>/dev/null
+    printf 'keyguard-diff-status:%d\0' "$?"; } | "$node" "$bin" hook "$@" --staged-diff-on-stdin
+  exit $?
+fi
+exec "$node" "$bin" hook "$@"

@@ -1,0 +1,55 @@
+import { install, uninstall, type InstallReport } from '../install/install.js';
+import { EXIT_CLEAN, EXIT_FOUND, type ExitCode, type Io } from './io.js';
+
+function print(io: Io, report: InstallReport, title: string): void {
+  io.stdout.write(`${title}\n`);
+  for (const line of report.lines) io.stdout.write(`  - ${line}\n`);
+}
+
+/**
+ * `keyguard install`: husky's hooks plus keyguard's blocks, the prepare script, linked worktrees.
+ * With --quiet (what the prepare script runs on every npm install) it prints one line at most and
+ * always exits 0: an install must never fail because hooks could not be set up.
+ */
+export async function installCommand(io: Io, quiet: boolean): Promise<ExitCode> {
+  let report: InstallReport;
+  try {
+    report = await install(io.cwd, io.env);
+  } catch (error) {
+    report = { lines: [], changed: false, failed: (error as Error).message };
+  }
+  if (report.skipped || report.failed) {
+    const why = report.skipped ?? report.failed;
+    if (quiet) {
+      io.stderr.write(`keyguard: git hooks not installed: ${why}.\n`);
+      return EXIT_CLEAN;
+    }
+    io.stderr.write(`keyguard: git hooks not installed: ${why}.\n`);
+    return EXIT_FOUND;
+  }
+  if (quiet) {
+    if (report.changed) io.stdout.write('keyguard: git hooks installed (AWS credentials are checked on commit and push).\n');
+    return EXIT_CLEAN;
+  }
+  if (!report.changed) {
+    io.stdout.write('keyguard: the git hooks were already installed; nothing changed.\n');
+    return EXIT_CLEAN;
+  }
+  print(io, report, 'keyguard: installed the git hooks. Commits and pushes are now checked for AWS credentials.');
+  io.stdout.write('Commit the .husky/ folder and package.json, so that everyone who clones gets the hooks with npm install.\n');
+  return EXIT_CLEAN;
+}
+
+export async function uninstallCommand(io: Io): Promise<ExitCode> {
+  const report = await uninstall(io.cwd, io.env);
+  if (report.failed) {
+    io.stderr.write(`keyguard: ${report.failed}.\n`);
+    return EXIT_FOUND;
+  }
+  if (!report.changed) {
+    io.stdout.write('keyguard: nothing to remove; keyguard was not installed here.\n');
+    return EXIT_CLEAN;
+  }
+  print(io, report, 'keyguard: removed what keyguard install added.');
+  return EXIT_CLEAN;
+}

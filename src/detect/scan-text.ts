@@ -1,0 +1,395 @@
+import { accountIdFromKeyId } from './account-id.js';
+import { AnchorScanner, containsEncodedPrefix, KEY_ID_LENGTH, SESSION_TOKEN_MARKER_OFFSET } from './anchors.js';
+import { decodeBase64ToLatin1 } from './base64.js';
+import { isBase64Char, isSecretChar } from './chars.js';
+import { fingerprintOf, redact } from './identity.js';
+import { classifyName } from './names.js';
+import { judgeKeyIdBody, judgeSecret, judgeSessionToken } from './plausibility.js';
+import { LineCursor, type Span } from './text-span.js';
+import {
+  alignToRunBoundary,
+  base64BoundaryBefore,
+  encodingOf,
+  nextRun,
+  readRun,
+  runValue,
+  skipRun,
+  type Run,
+} from './tokens.js';
+import type { CredentialKind, Detection, ValueEncoding } from './types.js';
+
+const SECRET_LENGTH = 40;
+const DOT = 46;
+
+/**
+ * A secret is reported only with evidence. A name such as `aws_secret_access_key` vouches for
+ * values on its own line (up to 80 characters before it: `"…" # AWS secret key`) and on the next
+ * three lines (YAML block scalars, XML elements, Markdown code fences put the value below the name),
+ * at most 300 characters after it. An access key ID vouches for values within five lines either way
+ * and 1,000 characters (the credentials file, the console's CSV, `aws iam create-access-key` JSON,
+ * SDK constructor calls all keep the pair that close). The character limits bound the work per hit
+ * on pathological single-line input.
+ */
+const NAME_REACH_BEFORE = 80;
+const NAME_REACH_AFTER = 300;
+const NAME_REACH_LINES = 3;
+const KEY_ID_REACH = 1000;
+const KEY_ID_REACH_LINES = 5;
+
+/**
+ * A secret written as base64 (a Kubernetes Secret's `data:`) is 40 bytes, plus a newline or CRLF
+ * when it was encoded with `echo`: 54 to 56 base64 characters before padding.
+ */
+const ENCODED_SECRET_MIN = 53;
+const ENCODED_SECRET_MAX = 57;
+
+/**
+ * Session tokens are hundreds of characters long (about 350 to over 1,000 observed). A value that
+ * starts with a session token's own leading bytes needs 100 characters (far below any real one); a
+ * value known only by its name (`SessionToken`, `securityToken`) needs 200, since other tokens go by
+ * such names too (web session cookies, which are also rejected when they are dotted JWTs). A run of
+ * more than 16,384 characters is some other blob.
+ */
+const SESSION_TOKEN_MIN = 100;
+const NAMED_SESSION_TOKEN_MIN = 200;
+const SESSION_TOKEN_MAX = 16_384;
+/** How far after a session-token name its value may start (`"SessionToken": "…"`, `token=\n  …`). */
+const SESSION_NAME_REACH = 200;
+
+/**
+ * base64 around an encoded key ID prefix is decoded within this many characters each side of the hit:
+ * more than the decoded evidence reach (1,000 characters are 1,336 in base64), bounded for a
+ * multi-megabyte blob.
+ */
+const ENCODED_REACH = 2048;
+/** A 20-byte key ID takes at least 26 base64 characters; shorter runs cannot hold one. */
+const ENCODED_KEY_ID_MIN = 26;
+
+/**
+ * base64 wrapped into lines (`base64` writes 76 columns, PEM 64): runs of two or more lines of
+ * 40 to 200 base64 characters (the last may be shorter), each possibly indented.
+ */
+const WRAPPED_LINE_MIN = 40;
+const WRAPPED_LINE_MAX = 200;
+/** Decoded content is scanned again (base64 inside base64) at most this deep. */
+const MAX_DECODE_DEPTH = 2;
+
+/** How far back the tokenizer may look for the start of a run when a window begins inside one. */
+const RUN_ALIGN_REACH = 256;
+
+interface RawDetection {
+  kind: CredentialKind;
+  offset: number;
+  length: number;
+  value: string;
+  encoding: ValueEncoding;
+}
+
+/**
+ * Finds AWS credentials in text: access key IDs, secret access keys (with evidence), session tokens,
+ * also when JSON-escaped, URL-encoded or base64-encoded. Pure: no I/O, linear in the text's length.
+ */
+export function scanText(text: string): Detection[] {
+  return locate(text, dedupe(collect(text, 0)));
+}
+
+function collect(text: string, depth: number): RawDetection[] {
+  const found: RawDetection[] = [];
+  const secretWindows = new WindowList();
+  const sessionNameEnds: number[] = [];
+  const lines = new LineCursor(text);
+  const keyIdWindow = (start: number, end: number) =>
+    secretWindows.add(lines.startOfLinesBefore(start, KEY_ID_REACH_LINES, KEY_ID_REACH), lines.endOfLinesAfter(end, KEY_ID_REACH_LINES, KEY_ID_REACH));
+  let decodedUpTo = 0;
+  const encodedRun: Span = { start: 0, end: 0 };
+
+  const anchors = new AnchorScanner(text);
+  for (let anchor = anchors.next(); anchor !== undefined; anchor = anchors.next()) {
+    const { start: at, end } = anchor;
+    switch (anchor.kind) {
+      case 'key-id-prefix': {
+        const keyId = text.slice(at, end);
+        // Any key-ID-shaped string is evidence for a secret nearby, even a placeholder one.
+        keyIdWindow(at, end);
+        if (judgeKeyIdBody(keyId.slice(4)) === 'credential') {
+          found.push({ kind: 'access-key-id', offset: at, length: KEY_ID_LENGTH, value: keyId, encoding: 'plain' });
+        }
+        anchors.skipTo(end);
+        break;
+      }
+      case 'keyword': {
+        const name = classifyName(text, at, end);
+        if (name === 'secret-key-name') {
+          secretWindows.add(
+            lines.startOfLinesBefore(at, 0, NAME_REACH_BEFORE),
+            lines.endOfLinesAfter(end, NAME_REACH_LINES, NAME_REACH_AFTER),
+          );
+        } else if (name === 'session-token-name') {
+          sessionNameEnds.push(end);
+        }
+        break;
+      }
+      case 'session-token-marker': {
+        const start = at - SESSION_TOKEN_MARKER_OFFSET;
+        if (start < 0 || !base64BoundaryBefore(text, start)) break;
+        const run = readRun(text, start, SESSION_TOKEN_MAX);
+        if (run.length > SESSION_TOKEN_MAX) run.end = skipRun(text, run.end);
+        else if (run.length >= SESSION_TOKEN_MIN) pushSessionToken(text, run, found);
+        anchors.skipTo(run.end); // the rest of this run holds no other token start
+        break;
+      }
+      case 'encoded-prefix': {
+        if (depth < MAX_DECODE_DEPTH && at >= decodedUpTo) {
+          const decoded = scanEncodedAround(text, at, depth, found, encodedRun);
+          decodedUpTo = decoded.end;
+          if (decoded.keyIdFound) keyIdWindow(decoded.start, decoded.end);
+          anchors.skipTo(decodedUpTo);
+        }
+        break;
+      }
+    }
+  }
+  if (depth < MAX_DECODE_DEPTH) {
+    for (const block of scanWrappedBase64(text, depth, found)) keyIdWindow(block.start, block.end);
+  }
+  findSecrets(text, secretWindows.spans(), found);
+  findSessionTokensAfterNames(text, sessionNameEnds, found);
+  return found;
+}
+
+/**
+ * Evidence windows, merged as they are added: anchors arrive in text order, so a window usually
+ * overlaps the previous one, and a line dense with names becomes one window, not thousands.
+ */
+class WindowList {
+  private readonly list: Span[] = [];
+
+  add(start: number, end: number): void {
+    const last = this.list[this.list.length - 1];
+    if (last !== undefined && start <= last.end && start >= last.start) {
+      if (end > last.end) last.end = end;
+    } else {
+      this.list.push({ start, end });
+    }
+  }
+
+  spans(): Span[] {
+    return this.list.sort((a, b) => a.start - b.start);
+  }
+}
+
+/**
+ * Looks for 40-character secrets in the evidence windows. Windows are merged on the fly so that
+ * every character is tokenized at most once, however many names and key IDs crowd together.
+ */
+function findSecrets(text: string, windows: Span[], found: RawDetection[]): void {
+  windows.sort((a, b) => a.start - b.start);
+  let scannedTo = 0;
+  for (const window of windows) {
+    let i = Math.max(window.start, scannedTo);
+    if (i >= window.end) continue;
+    i = alignToRunBoundary(text, i, RUN_ALIGN_REACH);
+    for (let run = nextRun(text, i, window.end, ENCODED_SECRET_MAX); run; run = nextRun(text, i, window.end, ENCODED_SECRET_MAX)) {
+      considerSecretRun(text, run, found);
+      i = run.end;
+    }
+    scannedTo = Math.max(scannedTo, i, window.end);
+  }
+}
+
+function considerSecretRun(text: string, run: Run, found: RawDetection[]): void {
+  if (run.length === SECRET_LENGTH && run.padding === 0) {
+    const value = runValue(text, run);
+    if (judgeSecret(value) === 'credential') {
+      found.push({ kind: 'secret-access-key', offset: run.start, length: run.end - run.start, value, encoding: encodingOf(run) });
+    }
+    return;
+  }
+  if (run.length >= ENCODED_SECRET_MIN && run.length <= ENCODED_SECRET_MAX) {
+    const decoded = decodeBase64ToLatin1(runValue(text, run)).trim();
+    if (decoded.length !== SECRET_LENGTH) return;
+    for (let i = 0; i < decoded.length; i++) if (!isSecretChar(decoded.charCodeAt(i))) return;
+    if (judgeSecret(decoded) === 'credential') {
+      found.push({ kind: 'secret-access-key', offset: run.start, length: run.end - run.start, value: decoded, encoding: 'base64' });
+    }
+  }
+}
+
+function pushSessionToken(text: string, run: Run, found: RawDetection[]): void {
+  const value = runValue(text, run);
+  if (judgeSessionToken(value) === 'credential') {
+    found.push({ kind: 'session-token', offset: run.start, length: run.end - run.start, value, encoding: encodingOf(run) });
+  }
+}
+
+/** Part of a dotted token (a JWT: header.payload.signature), not a session token. */
+function isDotted(text: string, run: Run): boolean {
+  return text.charCodeAt(run.start - 1) === DOT || text.charCodeAt(run.end) === DOT || text.startsWith('eyJ', run.start);
+}
+
+/** The first long base64 value after each `SessionToken` / `X-Amz-Security-Token` name. */
+function findSessionTokensAfterNames(text: string, nameEnds: number[], found: RawDetection[]): void {
+  let scannedTo = 0;
+  for (const nameEnd of nameEnds) {
+    const limit = Math.min(text.length, nameEnd + SESSION_NAME_REACH);
+    let i = Math.max(nameEnd, scannedTo);
+    for (let run = nextRun(text, i, limit, SESSION_TOKEN_MAX); run; run = nextRun(text, i, limit, SESSION_TOKEN_MAX)) {
+      i = run.end;
+      if (run.length >= NAMED_SESSION_TOKEN_MIN && run.length <= SESSION_TOKEN_MAX) {
+        if (!isDotted(text, run)) pushSessionToken(text, run, found);
+        break;
+      }
+    }
+    scannedTo = Math.max(scannedTo, i);
+  }
+}
+
+/**
+ * Decodes the base64 run around an encoded key ID prefix and scans the decoded bytes; what is found
+ * there is reported at the run's position. A long run is decoded only around the hit (aligned to the
+ * run's start, so the decoding is right; a run that begins where the text begins may have started
+ * earlier, so every alignment is tried). Returns the decoded span, so later hits inside it are not
+ * decoded again, and whether it held a key ID (evidence for a secret encoded beside it).
+ */
+function scanEncodedAround(text: string, at: number, depth: number, found: RawDetection[], run: Span): Span & { keyIdFound: boolean } {
+  // The run's extent is found once (later hits in a multi-megabyte run reuse it): linear overall.
+  if (at >= run.end) {
+    run.start = at;
+    while (run.start > 0 && isBase64Char(text.charCodeAt(run.start - 1))) run.start--;
+    run.end = at;
+    while (run.end < text.length && isBase64Char(text.charCodeAt(run.end))) run.end++;
+  }
+  const { start: runStart, end: runEnd } = run;
+  if (runEnd - runStart < ENCODED_KEY_ID_MIN) return { start: runStart, end: runEnd, keyIdFound: false }; // too short to hold a key ID
+  const from = Math.max(runStart, runStart + Math.floor((at - ENCODED_REACH - runStart) / 4) * 4);
+  const to = Math.min(runEnd, at + ENCODED_REACH);
+  const shifts = from === 0 ? [0, 1, 2, 3] : [0];
+  let keyIdFound = false;
+  for (const shift of shifts) {
+    for (const inner of collect(decodeBase64ToLatin1(text.slice(from + shift, to)), depth + 1)) {
+      keyIdFound ||= inner.kind === 'access-key-id';
+      found.push({ ...inner, offset: from, length: to - from, encoding: 'base64' });
+    }
+  }
+  return { start: from, end: to, keyIdFound };
+}
+
+/**
+ * The length of the base64 on the line starting at `start` (after indentation), when the whole line
+ * is base64 of wrapped-line length; -1 otherwise. Work per line is bounded by WRAPPED_LINE_MAX, and
+ * the line's end is found with one indexOf, so a 50 MB line costs one memchr.
+ */
+function wrappedLineLength(text: string, start: number, lineEnd: number): number {
+  let i = start;
+  while (i < lineEnd && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  let end = lineEnd;
+  if (end > i && text.charCodeAt(end - 1) === 13) end--; // CR of CRLF
+  while (end > i && text.charCodeAt(end - 1) === 61) end--; // padding
+  if (end - i > WRAPPED_LINE_MAX || end - i < 1) return -1;
+  for (let k = i; k < end; k++) if (!isSecretChar(text.charCodeAt(k))) return -1;
+  return end - i;
+}
+
+/** Blocks of wrapped base64: consecutive lines of 40-200 base64 characters, plus a shorter last line. */
+function wrappedBase64Blocks(text: string): Span[] {
+  const blocks: Span[] = [];
+  let blockStart = -1;
+  let lines = 0;
+  for (let start = 0; start < text.length; ) {
+    let lineEnd = text.indexOf('\n', start);
+    if (lineEnd < 0) lineEnd = text.length;
+    const length = wrappedLineLength(text, start, lineEnd);
+    const full = length >= WRAPPED_LINE_MIN;
+    if (blockStart >= 0 && length > 0) {
+      lines++;
+      if (!full) {
+        if (lines >= 2) blocks.push({ start: blockStart, end: lineEnd });
+        blockStart = -1;
+      }
+    } else if (blockStart >= 0) {
+      if (lines >= 2) blocks.push({ start: blockStart, end: start });
+      blockStart = -1;
+    }
+    if (blockStart < 0 && full) {
+      blockStart = start;
+      lines = 1;
+    }
+    start = lineEnd + 1;
+  }
+  if (blockStart >= 0 && lines >= 2) blocks.push({ start: blockStart, end: text.length });
+  return blocks;
+}
+
+/**
+ * base64 wrapped into lines: a key ID may be split across a line end, where no single-line run
+ * shows it. Each block is joined, and decoded around every encoded prefix in it; what is found is
+ * reported at the block's first line. Returns the blocks that held a key ID.
+ */
+function scanWrappedBase64(text: string, depth: number, found: RawDetection[]): Span[] {
+  const withKeyId: Span[] = [];
+  for (const block of wrappedBase64Blocks(text)) {
+    const joined = text.slice(block.start, block.end).replace(/[\s=]+/g, '');
+    if (!containsEncodedPrefix(joined)) continue;
+    const already = new Set(found.filter((d) => d.offset >= block.start && d.offset < block.end).map((d) => `${d.kind}\0${d.value}`));
+    const inner: RawDetection[] = [];
+    const run: Span = { start: 0, end: 0 };
+    const anchors = new AnchorScanner(joined);
+    for (let decodedUpTo = 0, anchor = anchors.next(); anchor !== undefined; anchor = anchors.next()) {
+      if (anchor.kind !== 'encoded-prefix' || anchor.start < decodedUpTo) continue;
+      decodedUpTo = scanEncodedAround(joined, anchor.start, depth, inner, run).end;
+      anchors.skipTo(decodedUpTo);
+    }
+    let keyIdFound = false;
+    for (const detection of inner) {
+      keyIdFound ||= detection.kind === 'access-key-id';
+      if (!already.has(`${detection.kind}\0${detection.value}`)) {
+        found.push({ ...detection, offset: block.start, length: block.end - block.start });
+      }
+    }
+    if (keyIdFound) withKeyId.push(block);
+  }
+  return withKeyId;
+}
+
+function dedupe(found: RawDetection[]): RawDetection[] {
+  const seen = new Set<string>();
+  return found.filter((d) => {
+    const key = `${d.offset}\0${d.kind}\0${d.value}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Adds 1-based line and column (UTF-16 units) in one forward pass over the newlines. */
+function locate(text: string, found: RawDetection[]): Detection[] {
+  found.sort((a, b) => a.offset - b.offset || a.kind.localeCompare(b.kind));
+  const detections: Detection[] = [];
+  let line = 1;
+  let lineStart = 0;
+  for (const raw of found) {
+    for (let nl = text.indexOf('\n', lineStart); nl !== -1 && nl < raw.offset; nl = text.indexOf('\n', lineStart)) {
+      line++;
+      lineStart = nl + 1;
+    }
+    const detection: Detection = {
+      kind: raw.kind,
+      line,
+      column: raw.offset - lineStart + 1,
+      offset: raw.offset,
+      length: raw.length,
+      value: raw.value,
+      written: text.slice(raw.offset, raw.offset + raw.length),
+      redacted: redact(raw.value),
+      fingerprint: fingerprintOf(raw.kind, raw.value),
+      encoding: raw.encoding,
+    };
+    if (raw.kind === 'access-key-id') {
+      const accountId = accountIdFromKeyId(raw.value);
+      if (accountId !== undefined) detection.accountId = accountId;
+    }
+    detections.push(detection);
+  }
+  return detections;
+}
+

@@ -1,0 +1,76 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { toPosix } from '../posix-path.js';
+import { packageRoot } from '../package-root.js';
+import { runGitSync } from './git.js';
+
+/** Where things are for installing hooks in a project. */
+export interface ProjectLayout {
+  /** The npm project: the folder of the nearest package.json (or the git top level without one). */
+  projectDir: string;
+  /** package.json of the project, when there is one. */
+  packageJson: string | undefined;
+  /** Top level of the worktree keyguard is installed from. */
+  gitRoot: string;
+  /** The git directory shared by all worktrees. */
+  commonDir: string;
+  /** The husky folder, relative to the git top level, forward slashes: `.husky` or `app/.husky`. */
+  huskyDir: string;
+  /** From the husky folder to the installed keyguard package, forward slashes: `../node_modules/keyguard`. */
+  keyguardFromHusky: string;
+}
+
+export type LayoutProblem =
+  | { problem: 'no-git'; message: string }
+  | { problem: 'bare'; message: string }
+  | { problem: 'not-a-dependency'; message: string };
+
+
+function real(path: string): string {
+  try {
+    return realpathSync.native(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+function nearestPackageJson(from: string, stopAt: string): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'package.json');
+    if (dir === stopAt || dirname(dir) === dir) return undefined;
+  }
+}
+
+export function locateProject(startDir: string, env: NodeJS.ProcessEnv = process.env): ProjectLayout | LayoutProblem {
+  const top = runGitSync(startDir, ['rev-parse', '--is-bare-repository', '--show-toplevel', '--git-common-dir'], env);
+  if (!top.ok) return { problem: 'no-git', message: 'not inside a git repository' };
+  const [bare, toplevel, common] = top.stdout.split('\n');
+  if (bare === 'true' || !toplevel) return { problem: 'bare', message: 'a bare repository has no working tree to protect' };
+  const gitRoot = real(toplevel);
+  const commonDir = real(isAbsolute(common!) ? common! : resolve(startDir, common!));
+  const packageJson = nearestPackageJson(real(startDir), gitRoot);
+  const projectDir = packageJson ? dirname(packageJson) : gitRoot;
+  const huskyAbsolute = join(projectDir, '.husky');
+  const keyguardRoot = real(packageRoot());
+  const fromRoot = relative(gitRoot, keyguardRoot);
+  if (fromRoot.startsWith('..') || isAbsolute(fromRoot)) {
+    return {
+      problem: 'not-a-dependency',
+      message:
+        'keyguard is not installed in this project, so hooks could not run it from node_modules. ' +
+        'Add it first: npm install --save-dev keyguard (then npx keyguard install)',
+    };
+  }
+  return {
+    projectDir,
+    packageJson,
+    gitRoot,
+    commonDir,
+    huskyDir: toPosix(relative(gitRoot, huskyAbsolute)),
+    keyguardFromHusky: toPosix(relative(huskyAbsolute, keyguardRoot)),
+  };
+}
+
+export function isProblem(layout: ProjectLayout | LayoutProblem): layout is LayoutProblem {
+  return 'problem' in layout;
+}

@@ -1,0 +1,44 @@
+import type { Finding, ScanResult } from '../scan/types.js';
+import { remediationFor, type Scope } from './remediation.js';
+
+/**
+ * Machine-readable report on stdout. The field list is explicit so that the raw credential value a
+ * finding carries internally can never slip into the output.
+ */
+function publicFields(finding: Finding): Record<string, string | number | string[]> {
+  const out: Record<string, string | number | string[]> = {
+    path: finding.path,
+    line: finding.line,
+    column: finding.column,
+    kind: finding.kind,
+    redacted: finding.redacted,
+    fingerprint: finding.fingerprint,
+  };
+  if (finding.accountId !== undefined) out.accountId = finding.accountId;
+  if (finding.encoding !== 'plain') out.encoding = finding.encoding;
+  if (finding.commit !== undefined) out.commit = finding.commit;
+  const exposure = finding.exposure;
+  if (exposure) {
+    out.exposure = exposure.state;
+    if (exposure.state === 'committed' || exposure.state === 'pushed') out.commits = exposure.commits;
+    if (exposure.state === 'pushed') out.remoteRefs = exposure.remoteRefs;
+    if (exposure.state === 'unknown') out.exposureNote = exposure.reason;
+  }
+  return out;
+}
+
+export function formatJson(result: ScanResult, scope: Scope): string {
+  const findings = result.findings.map(publicFields);
+  // Not reported, but listed, so that reviewers see what was allowed and why.
+  const allowed = (result.suppressed ?? []).map((finding) => ({ ...publicFields(finding), reason: finding.reason }));
+  const body: Record<string, unknown> = { findings, allowed, scanned: result.stats };
+  if (result.findings.length > 0) {
+    const remediation = remediationFor(scope, result.findings);
+    body.remediation = {
+      situation: remediation.situation,
+      steps: remediation.steps,
+      ...(remediation.plan ? { plan: remediation.plan.steps.map(({ title, text, links }) => ({ title, text, links: links.map((l) => l.url) })) } : {}),
+    };
+  }
+  return JSON.stringify(body, null, 2) + '\n';
+}

@@ -1,0 +1,59 @@
+import type { CredentialKind } from '../detect/types.js';
+import type { ScanStats } from '../scan/types.js';
+
+export const KIND_LABEL: Record<CredentialKind, string> = {
+  'access-key-id': 'access key ID',
+  'secret-access-key': 'secret access key',
+  'session-token': 'session token',
+};
+
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** "scanned 3 files (12.0 KB), 1 binary file read as bytes; skipped 1 symlink" */
+export function describeCoverage(stats: ScanStats): string {
+  const skipped: string[] = [];
+  if (stats.symlinks) skipped.push(plural(stats.symlinks, 'symlink'));
+  if (stats.submodules) skipped.push(plural(stats.submodules, 'submodule'));
+  if (stats.unmerged) skipped.push(plural(stats.unmerged, 'unmerged file'));
+  if (stats.ignored) skipped.push(`${plural(stats.ignored, 'file')} in ignorePaths`);
+  const extras: string[] = [];
+  if (stats.binary) extras.push(`${plural(stats.binary, 'binary file')} read as bytes`);
+  if (stats.utf16) extras.push(`${plural(stats.utf16, 'UTF-16 file')} decoded`);
+  if (stats.fromDisk) extras.push(`${plural(stats.fromDisk, 'untracked file')} read from disk`);
+  let text = `scanned ${plural(stats.files, 'file')} (${formatBytes(stats.bytes)})`;
+  if (stats.backend === 'isomorphic-git') extras.push('read with isomorphic-git');
+  if (extras.length) text += `, ${extras.join(', ')}`;
+  if (skipped.length) text += `; skipped ${skipped.join(', ')}`;
+  return text;
+}
+
+/**
+ * Wraps prose to `width` columns: the first line starts with `lead`, continuation lines with
+ * `indent`. A command in backquotes is never split across lines, so it can be copied whole; words
+ * longer than a line (paths, URLs) stay whole too.
+ */
+export function wrap(text: string, width: number, lead = '', indent = ''): string {
+  const units = text.match(/`[^`]*`\S*|\S+/g) ?? [];
+  const lines: string[] = [];
+  let line = lead;
+  let empty = true;
+  for (const unit of units) {
+    if (!empty && line.length + 1 + unit.length > width) {
+      lines.push(line);
+      line = indent + unit;
+    } else {
+      line = empty ? line + unit : `${line} ${unit}`;
+    }
+    empty = false;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}

@@ -1,0 +1,50 @@
+import { isRegularFile, type Repository } from '../git/types.js';
+import { BlobScanCache, leftIgnoredPath, scannable, type ScanTarget } from './scan-blobs.js';
+import { scanCommitObject } from './message.js';
+import type { Finding, ScanStats } from './types.js';
+
+/** A finding in a commit: where a credential first entered the scanned history. */
+export type CommitFinding = Finding & { commit: string };
+
+export interface CommitScanResult {
+  findings: CommitFinding[];
+  stats: ScanStats;
+  commits: number;
+}
+
+/**
+ * Scans what each commit adds (added lines only; for a merge, lines in none of its parents) and its
+ * message, oldest first. Each blob is scanned once however many commits contain it, and each credential is reported
+ * once per file, with the first commit that introduced it.
+ */
+export async function scanCommits(
+  repository: Repository,
+  commits: string[],
+  ignores: (path: string) => boolean = () => false,
+  onProgress?: (done: number, total: number) => void,
+): Promise<CommitScanResult> {
+  const cache = new BlobScanCache(repository);
+  const reported = new Set<string>();
+  const findings: CommitFinding[] = [];
+  let done = 0;
+  await repository.commitChanges(commits, async (change) => {
+    const targets: ScanTarget[] = change.files.map((file) => ({
+      path: file.path,
+      mode: file.mode,
+      oid: file.oid,
+      previousOids: leftIgnoredPath(file.sourcePath, file.path, ignores)
+        ? []
+        : file.parents.filter((parent) => isRegularFile(parent.mode)).map((parent) => parent.oid),
+    }));
+    const message = repository.readObject(change.commit).then(scanCommitObject);
+    const perFile = await Promise.all([...scannable(targets, cache.stats, ignores).map((target) => cache.findingsFor(target)), message]);
+    for (const finding of perFile.flat()) {
+      const key = `${finding.path}\0${finding.fingerprint}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      findings.push({ ...finding, commit: change.commit });
+    }
+    onProgress?.(++done, commits.length);
+  });
+  return { findings, stats: cache.stats, commits: commits.length };
+}

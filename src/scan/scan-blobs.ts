@@ -1,0 +1,159 @@
+import { decodeContent } from '../detect/content.js';
+import { isRegularFile, MODE_GITLINK, MODE_SYMLINK, type Repository } from '../git/types.js';
+import { BlobScanner, lineKeyOf, type BlobScan, type LineDetection } from './blob-scanner.js';
+import { emptyStats, type Finding, type ScanResult, type ScanStats } from './types.js';
+
+/** A blob to scan, under the path it is reported at. */
+export interface ScanTarget {
+  path: string;
+  mode: string;
+  oid: string;
+  unmerged?: boolean;
+  /**
+   * The blobs this one replaces (HEAD's side of a staged change; a commit's parents). When given,
+   * only detections on lines that are in none of them count: a key that was committed before does
+   * not block an unrelated change to the same file.
+   */
+  previousOids?: string[];
+}
+
+/** Blob reads in flight at once: enough to keep git's pipe full, few enough to bound memory. */
+const CONCURRENCY = 32;
+
+export async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+function countLines(text: string, wanted: Set<string>, lengths: Set<number>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (let start = 0; start <= text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (lengths.has(end - start)) {
+      const key = lineKeyOf(text.slice(start, end));
+      if (wanted.has(key)) counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    start = end + 1;
+  }
+  return counts;
+}
+
+/**
+ * Keeps the detections whose line is new: present more often now than in any previous version,
+ * comparing whole lines as a multiset (which copy of a repeated line is the new one is ambiguous;
+ * all copies are kept, the safe answer).
+ */
+export function keepAddedLines(detections: LineDetection[], previousVersions: Buffer[]): LineDetection[] {
+  const wanted = new Set(detections.map((d) => d.lineKey));
+  const lengths = new Set([...wanted].map((key) => Number(key.slice(0, key.indexOf(':')))));
+  const before = new Map<string, number>();
+  for (const previous of previousVersions) {
+    const { text } = decodeContent(previous);
+    for (const [key, count] of countLines(text, wanted, lengths)) before.set(key, Math.max(before.get(key) ?? 0, count));
+  }
+  const now = new Map<string, number>();
+  for (const lineAndKey of new Set(detections.map((d) => `${d.line}\0${d.lineKey}`))) {
+    const key = lineAndKey.slice(lineAndKey.indexOf('\0') + 1);
+    now.set(key, (now.get(key) ?? 0) + 1);
+  }
+  return detections.filter((d) => (now.get(d.lineKey) ?? 0) > (before.get(d.lineKey) ?? 0));
+}
+
+const NOTHING_FOUND: Promise<BlobScan> = Promise.resolve({ bytes: 0, encoding: undefined, detections: [] });
+
+/** Adds one scanned file to the coverage figures. */
+export function countScan(stats: ScanStats, scan: BlobScan): void {
+  stats.files++;
+  stats.bytes += scan.bytes;
+  if (scan.encoding === 'binary') stats.binary++;
+  if (scan.encoding === 'utf-16le' || scan.encoding === 'utf-16be') stats.utf16++;
+}
+
+/**
+ * Scans each distinct blob once, however many paths or commits share it. Reads are pipelined through
+ * the backend. Blobs with nothing in them are remembered by id only.
+ */
+export class BlobScanCache {
+  private readonly scans = new Map<string, Promise<BlobScan>>();
+  /** Coverage of the distinct blobs scanned so far. */
+  readonly stats: ScanStats = emptyStats();
+
+  constructor(private readonly repository: Repository) {}
+
+  scan(oid: string): Promise<BlobScan> {
+    let scan = this.scans.get(oid);
+    if (scan === undefined) {
+      const scanner = new BlobScanner();
+      scan = this.repository.readBlob(oid, scanner).then(() => {
+        countScan(this.stats, scanner.result);
+        if (scanner.result.detections.length === 0) this.scans.set(oid, NOTHING_FOUND);
+        return scanner.result;
+      });
+      this.scans.set(oid, scan);
+    }
+    return scan;
+  }
+
+  read(oid: string): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    return this.repository.readBlob(oid, { data: (chunk) => parts.push(chunk), end: () => {} }).then(() => Buffer.concat(parts));
+  }
+
+  /** Detections of `target` as a finding list, only on added lines when it has previous versions. */
+  async findingsFor(target: ScanTarget): Promise<Finding[]> {
+    const scan = await this.scan(target.oid);
+    let detections = scan.detections;
+    if (detections.length > 0 && target.previousOids && target.previousOids.length > 0) {
+      detections = keepAddedLines(detections, await Promise.all(target.previousOids.map((oid) => this.read(oid))));
+    }
+    return detections.map((detection) => findingOf(detection, target.path));
+  }
+}
+
+/** A detection as a finding in `path` (what only the scan needed is dropped). */
+export function findingOf(detection: LineDetection, path: string): Finding {
+  const { offset: _offset, length: _length, lineKey: _lineKey, allowedInline, ...rest } = detection;
+  return allowedInline ? { ...rest, path, allowedInline } : { ...rest, path };
+}
+
+/**
+ * A file renamed or copied out of an ignored path: its old version was never scanned, so nothing in
+ * it may count as already there.
+ */
+export function leftIgnoredPath(sourcePath: string | undefined, path: string, ignores: (path: string) => boolean): boolean {
+  return sourcePath !== undefined && sourcePath !== path && ignores(sourcePath) && !ignores(path);
+}
+
+/** Counts what is not scanned (symlinks, submodules, unmerged paths) and returns what is. */
+export function scannable(targets: ScanTarget[], stats: ScanStats, ignores: (path: string) => boolean = () => false): ScanTarget[] {
+  const regular: ScanTarget[] = [];
+  for (const target of targets) {
+    if (ignores(target.path)) stats.ignored++;
+    else if (target.unmerged) stats.unmerged++;
+    else if (target.mode === MODE_SYMLINK) stats.symlinks++; // its content is a path, not file content
+    else if (target.mode === MODE_GITLINK) stats.submodules++; // a commit of another repository
+    else if (isRegularFile(target.mode)) regular.push(target);
+  }
+  return regular;
+}
+
+/** Scans blobs from the repository (the index, a staged change); `ignores` is the ignorePaths test. */
+export async function scanBlobs(repository: Repository, targets: ScanTarget[], ignores?: (path: string) => boolean): Promise<ScanResult> {
+  const cache = new BlobScanCache(repository);
+  const stats = emptyStats();
+  const regular = scannable(targets, stats, ignores);
+  const scans = new Map<string, BlobScan>();
+  await forEachLimited([...new Set(regular.map((target) => target.oid))], CONCURRENCY, async (oid) => {
+    scans.set(oid, await cache.scan(oid));
+  });
+  const findings: Finding[] = [];
+  for (const target of regular) {
+    countScan(stats, scans.get(target.oid)!); // per path: two identical files are two files
+    findings.push(...(await cache.findingsFor(target)));
+  }
+  return { findings, stats };
+}
