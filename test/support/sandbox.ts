@@ -36,12 +36,16 @@ writeFileSync(
 /**
  * The test process's environment without anything that would point git elsewhere: tests may run
  * inside a hook (which exports GIT_DIR, GIT_INDEX_FILE), and a developer's global config may set
- * core.hooksPath. Identity is fixed so that commits work on a fresh CI machine.
+ * core.hooksPath; a CI machine's CI=true would make the postinstall skip. Identity is fixed so that
+ * commits work on a fresh CI machine.
  */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (/^(GIT_|KEYGUARD_|HUSKY|NO_COLOR|FORCE_COLOR|INIT_CWD|npm_)/.test(name)) continue;
+    // A CI machine sets CI=true (and may set NODE_ENV), which rightly makes the postinstall skip:
+    // tests that want that say so themselves.
+    if (name === 'CI' || name === 'NODE_ENV') continue;
     env[name] = value;
   }
   return {
