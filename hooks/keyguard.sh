@@ -11,10 +11,12 @@ bin="${0%/*}/../bin/keyguard.js"
 pattern='AKIA|ASIA|ABIA|ACCA|QUtJQ|FLSU|BS0lB|QVNJQ|FTSU|BU0lB|QUJJQ|FCSU|BQklB|QUNDQ|FDQ0|BQ0NB|([A-Za-z0-9+/]|\\/|%2[FfBb]|\\u002[FfBb]){40}'
 case "$1" in
   pre-commit | pre-merge-commit)
-    # The staged lines, as git diffs them. Binary files (and UTF-16, which git calls binary) and any
-    # failure of git (a corrupt index, no commit yet) go to node, which reads the files itself.
+    # The staged lines, as git diffs them. Binary files and any failure of git (a corrupt index, no
+    # commit yet) go to node, which reads the files itself. UTF-16 that git diffs as text (no NUL in
+    # its first 8000 bytes, or a `diff` attribute) has a NUL beside every ASCII character: tr deletes
+    # them so that the pattern sees the text.
     { LC_ALL=C git diff-index --cached -p -U0 --no-color --no-ext-diff --no-textconv -M --ignore-submodules=none HEAD -- 2>/dev/null
-      echo "keyguard-git-status:$?"; } | LC_ALL=C grep -qE "$pattern|^Binary files |^keyguard-git-status:[1-9]"
+      echo "keyguard-git-status:$?"; } | LC_ALL=C tr -d '\000' | LC_ALL=C grep -qE "$pattern|^Binary files |^keyguard-git-status:[1-9]"
     [ $? -eq 1 ] && exit 0 ;;
   commit-msg)
     # (grep's exit status 1 is "no match"; anything else, node decides.)

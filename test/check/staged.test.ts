@@ -182,6 +182,28 @@ describe.each(backends)('keyguard check on what is staged (%s backend)', (backen
     expect(found.findings.map((f) => [f.path, f.line, f.column])).toEqual([['setup.ps1.txt', 1, 27]]);
   });
 
+  it('UTF-16 that git diffs as text is still blocked by the real hook (CJK first, or a diff attribute)', () => {
+    make();
+    repo.write('README.md', '# project\n').gitOk('add', '.');
+    repo.gitOk('commit', '-m', 'init');
+    const utf16 = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    // No NUL byte in the first 8000 bytes: git calls the file text and diffs it as such.
+    repo.write('notes.ps1', utf16(`${'日本語のテキスト'.repeat(600)}\r\n$env:AWS_ACCESS_KEY_ID = "${freshKeyId()}"\r\n`)).gitOk('add', '.');
+    expect(repo.gitOk('diff', '--cached', '--numstat')).not.toMatch(/^-\t-\t/);
+    const cjkFirst = repo.git('commit', '-m', 'notes');
+    expect(cjkFirst.status).not.toBe(0);
+    expect(cjkFirst.stderr).toContain('keyguard: commit blocked: 1 AWS credential in 1 staged file.');
+    repo.gitOk('rm', '--cached', '--quiet', 'notes.ps1');
+
+    // A `diff` attribute makes git diff any UTF-16 file as text.
+    repo.write('.git/info/attributes', '*.ps1 diff\n');
+    repo.write('setup.ps1', utf16(`$env:AWS_ACCESS_KEY_ID = "${freshKeyId()}"\r\n`)).gitOk('add', 'setup.ps1');
+    const attributed = repo.git('commit', '-m', 'setup');
+    expect(attributed.status).not.toBe(0);
+    expect(attributed.stderr).toContain('keyguard: commit blocked: 1 AWS credential in 1 staged file.');
+    expect(repo.gitOk('rev-list', '--count', 'HEAD').trim()).toBe('1');
+  });
+
   it('symlinks (their target is a path, not content) and submodules are skipped', () => {
     make();
     const inner = Sandbox.create();

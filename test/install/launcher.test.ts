@@ -62,6 +62,8 @@ describe('hooks/keyguard.sh', () => {
         () => `x = "${freshSecret().replace(/\//g, '\\/')}"\n`,
         () => `data: ${b64(freshKeyId())}\n`,
         () => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`k=${freshKeyId()}\r\n`, 'utf16le')]),
+        // UTF-16 with no NUL in its first 8000 bytes: git diffs it as text.
+        () => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${'日本語'.repeat(1500)}\r\nk=${freshKeyId()}\r\n`, 'utf16le')]),
         () => Buffer.concat([Buffer.from('bin\0'), Buffer.from(`k=${freshKeyId()}\n`)]),
         () => `a very long path without keys: ${'abcdefgh/'.repeat(6)}\n`,
       ];
