@@ -81,7 +81,10 @@ export class CatFileBatch {
           this.queue.shift();
           request.reject(
             new RepositoryReadError(
-              `git cannot find object ${request.oid} (${header.endsWith(' missing') ? 'missing' : header}).`,
+              // git says "missing" for an object it cannot open or inflate as well as for an absent one.
+              header.endsWith(' missing')
+                ? `git cannot read object ${request.oid}: it is missing, unreadable or corrupt.`
+                : `git cannot read object ${request.oid} (${header}).`,
               'The repository may be corrupt or a partial clone without that blob; run `git fsck`.',
             ),
           );

@@ -36,6 +36,7 @@ export function spawnGit(context: GitContext, args: string[]): ChildProcess {
 
 /** git did not answer within the time it was given (and was stopped). */
 export class GitTimeoutError extends RepositoryReadError {
+  static override readonly brand: string = 'keyguard:GitTimeoutError';
   override readonly name: string = 'GitTimeoutError';
 }
 

@@ -21,6 +21,7 @@ export interface KeyguardConfig {
 export const CONFIG_FILE = 'keyguard.config.json';
 
 export class ConfigError extends RepositoryReadError {
+  static override readonly brand: string = 'keyguard:ConfigError';
   override readonly name: string = 'ConfigError';
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, symlinkSync, chmodSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, symlinkSync, chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshKeyId, freshSecret } from '../../src/fake-keys.js';
@@ -239,6 +239,26 @@ describe.each(backends)('keyguard check on what is staged (%s backend)', (backen
     expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(digest()).toBe(before);
     expect(readFileSync(repo.path('b.txt'), 'utf8')).toContain('aws_access_key_id');
+  });
+
+  it('a staged object that is corrupt or gone: the commit is blocked with a clear message', () => {
+    make();
+    repo.write('a.txt', 'a\n').gitOk('add', '.');
+    repo.gitOk('commit', '-m', 'init');
+    repo.write('b.txt', credentials()).gitOk('add', 'b.txt');
+    const oid = repo.gitOk('rev-parse', ':b.txt').trim();
+    const object = repo.path('.git', 'objects', oid.slice(0, 2), oid.slice(2));
+    chmodSync(object, 0o644);
+    for (const damage of [() => writeFileSync(object, 'not zlib data'), () => rmSync(object)]) {
+      damage();
+      const result = repo.git('commit', '-m', 'b');
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain(`cannot read object ${oid}`);
+      expect(result.stderr).toContain('git fsck');
+      expect(result.stderr).toContain('The commit is blocked');
+      expect(result.stderr).not.toContain('unexpected error');
+      expect(repo.gitOk('rev-list', '--count', 'HEAD').trim()).toBe('1');
+    }
   });
 
   it('runs from a subdirectory and with GIT_DIR / GIT_WORK_TREE set', () => {
