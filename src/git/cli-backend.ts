@@ -87,7 +87,8 @@ export class GitCliRepository implements Repository {
       if (paths.length === 0) return [];
       // Literal (lint-staged passes paths like app/[id]/page.tsx), from the top level so that
       // repository-relative paths mean the same wherever keyguard runs.
-      args = ['-C', await this.root(), '--literal-pathspecs', ...list, '--', ...paths];
+      // The top level itself is '' to keyguard and '.' to git (which refuses an empty pathspec).
+      args = ['-C', await this.root(), '--literal-pathspecs', ...list, '--', ...paths.map((path) => path || '.')];
     }
     return parseLsFilesStage(await runGit(this.context, args)).entries;
   }

@@ -1,5 +1,5 @@
 import { SEVERITY, type Exposure } from '../git/exposure.js';
-import { shellQuote } from '../shell-quote.js';
+import { printableShellWord } from '../shell-quote.js';
 import { COMMIT_HEADER_PATH, MESSAGE_PATH } from '../scan/message.js';
 import { TAG_PATH } from '../scan/push.js';
 import type { Finding } from '../scan/types.js';
@@ -48,7 +48,7 @@ export function describeExposure(finding: Finding): string {
 
 /** Where to point `keyguard incident` for a finding: its file and line (the key is read from there). */
 export function incidentTarget(finding: Finding): string {
-  const location = shellQuote(`${finding.path}:${finding.line}`);
+  const location = printableShellWord(`${finding.path}:${finding.line}`);
   return finding.commit ? `${location} --commit ${short(finding.commit)}` : location;
 }
 
@@ -81,7 +81,7 @@ function rewriteSteps(findings: Finding[]): string[] {
   const inMessages = findings.some((f) => f.path === MESSAGE_PATH);
   const inHeaders = findings.some((f) => f.path === COMMIT_HEADER_PATH);
   const tags = [...new Set(findings.map(tagOf).filter((tag): tag is string => tag !== undefined))];
-  const pathList = [...new Set(inFiles.map((f) => f.path))].map(shellQuote).join(' ');
+  const pathList = [...new Set(inFiles.map((f) => f.path))].map(printableShellWord).join(' ');
   const commits = [
     ...new Set(findings.flatMap((f) => (f.exposure?.state === 'committed' ? f.exposure.commits : f.commit ? [f.commit] : [])).map(short)),
   ];
@@ -111,8 +111,8 @@ function rewriteSteps(findings: Finding[]): string[] {
   }
   for (const tag of tags) {
     steps.push(
-      `The tag ${tag} holds the credentials: delete it and tag again without them: \`git tag -d ${shellQuote(tag)}\`, then ` +
-        `\`git tag -a ${shellQuote(tag)} <commit>\` with a clean message (and clean commits).`,
+      `The tag ${tag} holds the credentials: delete it and tag again without them: \`git tag -d ${printableShellWord(tag)}\`, then ` +
+        `\`git tag -a ${printableShellWord(tag)} <commit>\` with a clean message (and clean commits).`,
     );
   }
   steps.push('Check before pushing: `keyguard check --history @{upstream}..HEAD` (or `origin/main..HEAD`) must find nothing.');
@@ -140,7 +140,7 @@ export function planKeyFinding(findings: Finding[], situation: Situation): Findi
 /** The steps for the situation, in the order to do them. */
 export function remediationFor(scope: Scope, findings: Finding[]): Remediation {
   const paths = [...new Set(findings.map((finding) => finding.path))];
-  const pathList = paths.map(shellQuote).join(' ');
+  const pathList = paths.map(printableShellWord).join(' ');
   const situation = situationOf(findings);
   const steps: string[] = [];
 
@@ -176,7 +176,7 @@ export function remediationFor(scope: Scope, findings: Finding[]): Remediation {
   } else if (situation === 'committed' || scope === 'push') {
     steps.push(...rewriteSteps(findings), NOT_LEFT);
   } else if (scope === 'staged') {
-    steps.push(MOVE_OUT, `Stage the fixed file(s) and commit again:  git add ${pathList}`);
+    steps.push(MOVE_OUT, `Stage the fixed file(s) and commit again: \`git add -- ${pathList}\``);
     if (credentialFiles(paths)) steps.push('Credential files do not belong in git: add them to .gitignore, and unstage them with `git restore --staged <file>`.');
     steps.push(NOT_LEFT);
   } else {

@@ -1,4 +1,5 @@
 import type { Finding, ScanResult, SuppressedFinding } from '../scan/types.js';
+import { displayPath } from '../shell-quote.js';
 import { describeCoverage, KIND_LABEL, plural, wrap } from './labels.js';
 import { describeExposure, remediationFor, type Scope } from './remediation.js';
 import type { Style } from './style.js';
@@ -69,7 +70,7 @@ export function formatText(result: ScanResult, options: TextOptions): string {
   const kindWidth = Math.max(...findings.map((f) => KIND_LABEL[f.kind].length));
   const listFiles = (group: Finding[], indent: string) => {
     for (const [path, inFile] of groupBy(group, (f) => f.path)) {
-      lines.push(`${indent}${style.bold(path)}`);
+      lines.push(`${indent}${style.bold(displayPath(path))}`);
       for (const finding of inFile) lines.push(`${indent}  ${findingLine(finding, kindWidth, style, options.verbose)}`);
     }
   };
@@ -129,6 +130,6 @@ function describeAllowed(result: ScanResult): string[] {
   if (suppressed.length === 0) return [];
   return [
     `keyguard: ${plural(suppressed.length, 'credential')} allowed, not reported:`,
-    ...suppressed.map((f) => `  allowed  ${f.path}:${f.line}:${f.column}  ${KIND_LABEL[f.kind]}  ${f.redacted}  (${REASON[f.reason]})`),
+    ...suppressed.map((f) => `  allowed  ${displayPath(f.path)}:${f.line}:${f.column}  ${KIND_LABEL[f.kind]}  ${f.redacted}  (${REASON[f.reason]})`),
   ];
 }

@@ -67,7 +67,7 @@ describe('output', () => {
     expect(stderr).toContain('keyguard: commit blocked: 3 AWS credentials in 1 staged file.');
     expect(stderr).toMatch(/creds\/aws\.ini\n\s+2:21\s+access key ID\s+AKIA\.\.\.\S{4}\s+account \d{12}/);
     expect(stderr).toContain('What to do now');
-    expect(stderr).toContain('git add creds/aws.ini');
+    expect(stderr).toContain('`git add -- creds/aws.ini`');
     expect(stderr).not.toContain('\u001b[');
     expect(stderr.replace(/\s+/g, ' ')).toContain('Not a credential (a test fixture)? Mark its line `keyguard:allow`, or allow its fingerprint');
   });

@@ -47,9 +47,29 @@ describe('remediation fits the situation', () => {
     expect(report.remediation.situation).toBe('staged');
     expect(report.remediation.plan).toBeUndefined();
     expect(stderr).toContain('not in any commit yet');
-    expect(stderr).toContain('git add notes/day3.md');
+    expect(stderr).toContain('git add -- notes/day3.md');
     expect(stderr).toContain('No rotation is needed if the key never left this machine');
     expect(stderr + JSON.stringify(report)).not.toContain(keyId);
+  });
+
+  it('odd file names: shown escaped, never raw to the terminal, and the `git add` it prints works as given', () => {
+    const repo = Sandbox.create();
+    sandboxes.push(repo);
+    const names = ['esc\x1b[31mred.ini', 'new\nline.ini', '--', "it's.ini", '-n'];
+    for (const name of names) repo.write(name, `aws_access_key_id = ${keyIdForAccount(ACCOUNT)}\n`);
+    repo.gitOk('add', '--', ...names);
+    const result = repo.keyguard(['check']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/); // no control character but newlines
+    expect(result.stderr).toContain('"esc\\x1b[31mred.ini"');
+    expect(result.stderr).toContain('"new\\nline.ini"');
+    const hint = /git add -- [^`]*/.exec(result.stderr)?.[0];
+    expect(hint).toBeDefined();
+    // Fix the files, then run the printed command as a person would, in bash.
+    for (const name of names) repo.write(name, 'fixed\n');
+    expect(run('bash', ['-c', hint!], repo.dir, repo.env).status).toBe(0);
+    expect(repo.gitOk('diff', '--name-only').trim()).toBe('');
+    expect(repo.keyguard(['check']).status).toBe(0);
   });
 
   it('committed locally, not pushed: rewrite local history, with the commit ids', () => {

@@ -280,6 +280,9 @@ describe.each(backends)('keyguard check on what is staged (%s backend)', (backen
     // A bracketed name must not act as a glob matching app/i/page.tsx and the like.
     repo.write('app/i/page.tsx', `const k = "${freshKeyId()}";\n`).gitOk('add', 'app/i/page.tsx');
     expect(repo.findings(['--files', 'app/[id]/page.tsx']).findings).toHaveLength(1);
+    // The top-level folder itself, named from the top or from below.
+    expect(repo.findings(['--files', '.']).findings.map((f) => f.path)).toEqual(['app/[id]/page.tsx', 'app/i/page.tsx']);
+    expect(repo.findings(['--files', '..'], { cwd: repo.path('app') }).findings).toHaveLength(2);
   });
 
   it('--all scans every tracked file, committed or staged', () => {
