@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { toPosix } from '../posix-path.js';
 import { chainedSources, hasBlock } from './hook-scripts.js';
 import { isProblem, locateProject } from './layout.js';
 import { findSilencedHooks } from './legacy-hooks.js';
@@ -31,16 +32,43 @@ function setsHuskyOff(script: string): boolean {
   return script.split('\n').some((line) => /^\s*(export\s+)?HUSKY=(0|"0"|'0')(\s|;|$)/.test(line));
 }
 
-/** Whether this clone is protected: hooks active, scripts in place, keyguard runnable from them, every worktree covered. */
+/** The launcher path a keyguard block gives, relative to the husky folder: `../node_modules/keyguard`. */
+function keyguardFromBlock(script: string): string | undefined {
+  return /^keyguard="\$\{0%\/\*\}\/(.+)\/hooks\/keyguard\.sh"$/m.exec(script)?.[1];
+}
+
+function readIfExists(file: string): string | undefined {
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
+
+/**
+ * Whether this clone is protected: hooks active, scripts in place, keyguard runnable from them, every
+ * worktree covered. It follows the hooks git really runs here (core.hooksPath, worktree-scoped or
+ * not), so it answers right from any folder: a monorepo's top level, a linked worktree that has no
+ * node_modules of its own.
+ */
 export function diagnose(startDir: string, env: NodeJS.ProcessEnv = process.env): Check[] {
   const checks: Check[] = [];
   const layout = locateProject(startDir, env);
-  if (isProblem(layout)) {
-    checks.push({ ok: false, text: layout.message, fix: layout.problem === 'not-a-dependency' ? 'npm install --save-dev keyguard' : undefined });
+  if (isProblem(layout) && layout.problem !== 'not-a-dependency') {
+    checks.push({ ok: false, text: layout.message });
     return checks;
   }
-  const { gitRoot, huskyDir, keyguardFromHusky } = layout;
-  checks.push({ ok: true, text: `git repository ${gitRoot}; hooks folder ${huskyDir}` });
+  const hooksDir = effectiveHooksDir(startDir);
+  const hooksPath = configGet(startDir, 'core.hooksPath', undefined, env);
+  const dispatcher = hooksDir !== undefined && existsSync(join(hooksDir, 'h')) && existsSync(join(hooksDir, 'pre-commit'));
+  // The scripts husky's dispatcher runs are in the folder above it; without a dispatcher, the ones
+  // `keyguard install` would set up for this project.
+  let scriptsDir: string;
+  if (dispatcher) scriptsDir = dirname(hooksDir);
+  else if (!isProblem(layout)) scriptsDir = join(layout.gitRoot, layout.huskyDir);
+  else {
+    checks.push({ ok: false, text: layout.message, fix: 'npm install --save-dev keyguard' });
+    return checks;
+  }
+  const { gitRoot, commonDir } = layout;
+  const shown = (path: string) => toPosix(relative(gitRoot, path)) || '.';
+  checks.push({ ok: true, text: `git repository ${gitRoot}; hooks folder ${shown(scriptsDir)}` });
 
   if (env.HUSKY === '0') {
     checks.push({ ok: false, text: 'HUSKY=0 is set in this environment: git runs no hooks here', fix: 'unset HUSKY (check your shell profile and ~/.config/husky/init.sh)' });
@@ -55,9 +83,9 @@ export function diagnose(startDir: string, env: NodeJS.ProcessEnv = process.env)
     });
   }
 
-  const hooksDir = effectiveHooksDir(gitRoot);
-  const hooksPath = configGet(gitRoot, 'core.hooksPath', undefined, env);
-  if (dispatcherWorks(hooksDir, keyguardFromHusky)) {
+  const keyguardFromHusky =
+    keyguardFromBlock(readIfExists(join(scriptsDir, 'pre-commit')) ?? '') ?? (isProblem(layout) ? undefined : layout.keyguardFromHusky);
+  if (dispatcher && keyguardFromHusky !== undefined && dispatcherWorks(hooksDir, keyguardFromHusky)) {
     checks.push({ ok: true, text: `core.hooksPath = ${hooksPath} (husky's dispatcher is there)` });
   } else {
     checks.push({
@@ -68,26 +96,32 @@ export function diagnose(startDir: string, env: NodeJS.ProcessEnv = process.env)
   }
 
   for (const hook of BLOCKING_HOOKS) {
-    const file = join(gitRoot, huskyDir, hook);
-    const runs = existsSync(file) && hasBlock(readFileSync(file, 'utf8'));
-    checks.push(runs ? { ok: true, text: `${huskyDir}/${hook} runs keyguard` } : { ok: false, text: `${huskyDir}/${hook} does not run keyguard`, fix: REINSTALL });
+    const script = readIfExists(join(scriptsDir, hook));
+    const runs = script !== undefined && hasBlock(script);
+    const name = `${shown(scriptsDir)}/${hook}`;
+    checks.push(runs ? { ok: true, text: `${name} runs keyguard` } : { ok: false, text: `${name} does not run keyguard`, fix: REINSTALL });
   }
 
-  const launcher = join(gitRoot, huskyDir, keyguardFromHusky, 'hooks', 'keyguard.sh');
-  const ping = existsSync(launcher) ? spawnSync('sh', [launcher, 'ping'], { cwd: gitRoot, env, encoding: 'utf8' }) : undefined;
-  if (ping?.status === 0) {
+  const launcher = keyguardFromHusky === undefined ? undefined : join(scriptsDir, keyguardFromHusky, 'hooks', 'keyguard.sh');
+  // HUSKY=0 (reported above) would make the launcher exit before answering.
+  const pingEnv = { ...env };
+  delete pingEnv.HUSKY;
+  const ping = launcher && existsSync(launcher) ? spawnSync('sh', [launcher, 'ping'], { cwd: gitRoot, env: pingEnv, encoding: 'utf8' }) : undefined;
+  if (ping?.status === 0 && ping.stdout.trim() !== '') {
     checks.push({ ok: true, text: `keyguard runs from the hooks (${ping.stdout.trim()})` });
   } else {
     checks.push({
       ok: false,
-      text: ping ? `the hooks cannot run keyguard: ${(ping.stderr || ping.stdout).trim().split('\n')[0]}` : `the hooks look for keyguard at ${relative(gitRoot, launcher)}, which is missing`,
+      text: ping
+        ? `the hooks cannot run keyguard: ${(ping.stderr || ping.stdout).trim().split('\n')[0]}`
+        : `the hooks look for keyguard at ${launcher ? shown(launcher) : 'a path no keyguard block gives'}, which is missing`,
       fix: 'npm install',
     });
   }
 
   for (const worktree of listWorktrees(gitRoot)) {
     if (worktree.bare || worktree.path === gitRoot) continue;
-    const works = dispatcherWorks(effectiveHooksDir(worktree.path), keyguardFromHusky);
+    const works = keyguardFromHusky !== undefined && dispatcherWorks(effectiveHooksDir(worktree.path), keyguardFromHusky);
     checks.push(
       works
         ? { ok: true, text: `linked worktree ${worktree.path} is protected` }
@@ -96,10 +130,10 @@ export function diagnose(startDir: string, env: NodeJS.ProcessEnv = process.env)
   }
 
   if (hooksPath !== undefined) {
-    const silenced = findSilencedHooks(gitRoot, layout.commonDir, undefined, undefined);
+    const silenced = findSilencedHooks(gitRoot, commonDir, undefined, undefined);
     const chained = (hook: string) => {
-      const file = join(gitRoot, huskyDir, hook);
-      return existsSync(file) && chainedSources(readFileSync(file, 'utf8')).some((source) => source.kind === 'git-dir');
+      const script = readIfExists(join(scriptsDir, hook));
+      return script !== undefined && chainedSources(script).some((source) => source.kind === 'git-dir');
     };
     const notRunning = silenced?.hooks.filter((hook) => !chained(hook)) ?? [];
     if (notRunning.length > 0) {

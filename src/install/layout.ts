@@ -23,7 +23,7 @@ export interface ProjectLayout {
 export type LayoutProblem =
   | { problem: 'no-git'; message: string }
   | { problem: 'bare'; message: string }
-  | { problem: 'not-a-dependency'; message: string };
+  | { problem: 'not-a-dependency'; message: string; gitRoot: string; commonDir: string };
 
 
 function real(path: string): string {
@@ -56,6 +56,8 @@ export function locateProject(startDir: string, env: NodeJS.ProcessEnv = process
   if (fromRoot.startsWith('..') || isAbsolute(fromRoot)) {
     return {
       problem: 'not-a-dependency',
+      gitRoot,
+      commonDir,
       message:
         'keyguard is not installed in this project, so hooks could not run it from node_modules. ' +
         'Add it first: npm install --save-dev keyguard (then npx keyguard install)',

@@ -220,6 +220,13 @@ describe('existing setups', () => {
     project.write('infra/deploy.sh', `export AWS_ACCESS_KEY_ID=${freshKeyId()}\n`).gitOk('add', '.');
     expect(project.git('commit', '-m', 'from the top level').status).not.toBe(0);
     expect(run('git', ['commit', '-m', 'from the package'], project.path('packages/web'), project.env).status).not.toBe(0);
+    // doctor follows the hooks git runs, so it answers the same from the top level as from the package.
+    const keyguard = project.path('packages/web/node_modules/keyguard/bin/keyguard.js');
+    for (const cwd of [project.dir, project.path('infra'), project.path('packages/web')]) {
+      const doctor = run(process.execPath, [keyguard, 'doctor'], cwd, project.env);
+      expect(doctor.status, `${cwd}\n${doctor.stdout}`).toBe(0);
+      expect(doctor.stdout).toContain('packages/web/.husky/pre-commit runs keyguard');
+    }
   });
 
   it('an existing husky hook keeps its commands; installing twice changes nothing; uninstall restores it exactly', () => {
@@ -372,6 +379,11 @@ describe('existing setups', () => {
         expect(result.stderr).toContain('keyguard: commit blocked');
       }
       expect(project.npx('keyguard', 'doctor').status).toBe(0);
+      // In a worktree with no node_modules of its own, doctor (run from the main clone's keyguard)
+      // follows the hooks git runs there: the main clone's.
+      const inWorktree = run(process.execPath, [project.path('node_modules/keyguard/bin/keyguard.js'), 'doctor'], after, project.env);
+      expect(inWorktree.status, inWorktree.stdout).toBe(0);
+      expect(inWorktree.stdout).toContain('keyguard runs from the hooks');
 
       project.gitOk('worktree', 'add', '--quiet', '--no-checkout', unguarded); // no checkout: no post-checkout
       const doctor = project.npx('keyguard', 'doctor');
@@ -397,6 +409,10 @@ describe('existing setups', () => {
     const huskyOff = run('npx', ['--no-install', 'keyguard', 'doctor'], project.dir, { ...project.env, XDG_CONFIG_HOME: xdg.dir });
     expect(huskyOff.status).toBe(1);
     expect(huskyOff.stdout).toContain(`${xdg.path('husky/init.sh')} sets HUSKY=0`);
+    const envOff = run('npx', ['--no-install', 'keyguard', 'doctor'], project.dir, { ...project.env, HUSKY: '0' });
+    expect(envOff.status).toBe(1);
+    expect(envOff.stdout).toContain('HUSKY=0 is set in this environment');
+    expect(envOff.stdout).toMatch(/keyguard runs from the hooks \(keyguard \d/); // the launcher was asked, not skipped
 
     project.gitOk('config', '--unset', 'core.hooksPath');
     const broken = project.npx('keyguard', 'doctor');
