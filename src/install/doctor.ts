@@ -6,7 +6,7 @@ import { chainedSources, hasBlock } from './hook-scripts.js';
 import { isProblem, locateProject } from './layout.js';
 import { findSilencedHooks } from './legacy-hooks.js';
 import { configGet } from './git.js';
-import { dispatcherWorks, effectiveHooksDir, listWorktrees } from './worktrees.js';
+import { dispatcherWorks, effectiveHooksDir, isHuskyDispatcher, launcherPath, listWorktrees } from './worktrees.js';
 
 export interface Check {
   ok: boolean;
@@ -56,7 +56,7 @@ export function diagnose(startDir: string, env: NodeJS.ProcessEnv = process.env)
   }
   const hooksDir = effectiveHooksDir(startDir);
   const hooksPath = configGet(startDir, 'core.hooksPath', undefined, env);
-  const dispatcher = hooksDir !== undefined && existsSync(join(hooksDir, 'h')) && existsSync(join(hooksDir, 'pre-commit'));
+  const dispatcher = isHuskyDispatcher(hooksDir);
   // The scripts husky's dispatcher runs are in the folder above it; without a dispatcher, the ones
   // `keyguard install` would set up for this project.
   let scriptsDir: string;
@@ -85,7 +85,9 @@ export function diagnose(startDir: string, env: NodeJS.ProcessEnv = process.env)
 
   const keyguardFromHusky =
     keyguardFromBlock(readIfExists(join(scriptsDir, 'pre-commit')) ?? '') ?? (isProblem(layout) ? undefined : layout.keyguardFromHusky);
-  if (dispatcher && keyguardFromHusky !== undefined && dispatcherWorks(hooksDir, keyguardFromHusky)) {
+  const launcher = keyguardFromHusky === undefined ? undefined : launcherPath(scriptsDir, keyguardFromHusky);
+  const launcherExists = launcher !== undefined && existsSync(launcher);
+  if (dispatcher && launcherExists) {
     checks.push({ ok: true, text: `core.hooksPath = ${hooksPath} (husky's dispatcher is there)` });
   } else {
     checks.push({
@@ -102,11 +104,10 @@ export function diagnose(startDir: string, env: NodeJS.ProcessEnv = process.env)
     checks.push(runs ? { ok: true, text: `${name} runs keyguard` } : { ok: false, text: `${name} does not run keyguard`, fix: REINSTALL });
   }
 
-  const launcher = keyguardFromHusky === undefined ? undefined : join(scriptsDir, keyguardFromHusky, 'hooks', 'keyguard.sh');
   // HUSKY=0 (reported above) would make the launcher exit before answering.
   const pingEnv = { ...env };
   delete pingEnv.HUSKY;
-  const ping = launcher && existsSync(launcher) ? spawnSync('sh', [launcher, 'ping'], { cwd: gitRoot, env: pingEnv, encoding: 'utf8' }) : undefined;
+  const ping = launcherExists ? spawnSync('sh', [launcher, 'ping'], { cwd: gitRoot, env: pingEnv, encoding: 'utf8' }) : undefined;
   if (ping?.status === 0 && ping.stdout.trim() !== '') {
     checks.push({ ok: true, text: `keyguard runs from the hooks (${ping.stdout.trim()})` });
   } else {

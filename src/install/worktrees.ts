@@ -45,15 +45,19 @@ export function effectiveHooksDir(worktree: string): string | undefined {
   return isAbsolute(result.stdout) ? result.stdout : resolve(worktree, result.stdout);
 }
 
+/** Whether a hooks folder is husky's dispatcher (`.husky/_`), which runs the scripts in the folder above it. */
+export function isHuskyDispatcher(hooksDir: string | undefined): hooksDir is string {
+  return hooksDir !== undefined && existsSync(join(hooksDir, 'h')) && existsSync(join(hooksDir, 'pre-commit'));
+}
+
+/** The hook launcher a keyguard block in `huskyDir` runs, given the block's path to the package. */
+export function launcherPath(huskyDir: string, keyguardFromHusky: string): string {
+  return join(huskyDir, keyguardFromHusky, 'hooks', 'keyguard.sh');
+}
+
 /** Whether a hooks folder is a husky dispatcher whose scripts run keyguard (the launcher is where the block says). */
 export function dispatcherWorks(hooksDir: string | undefined, keyguardFromHusky: string): boolean {
-  if (!hooksDir) return false;
-  const huskyDir = resolve(hooksDir, '..');
-  return (
-    existsSync(join(hooksDir, 'h')) &&
-    existsSync(join(hooksDir, 'pre-commit')) &&
-    existsSync(join(huskyDir, keyguardFromHusky, 'hooks', 'keyguard.sh'))
-  );
+  return isHuskyDispatcher(hooksDir) && existsSync(launcherPath(resolve(hooksDir, '..'), keyguardFromHusky));
 }
 
 /**
