@@ -53,6 +53,11 @@ const PREFIX_SOURCE = `(?:${CREDENTIAL_PREFIXES.join('|')})`;
 const KEY_ID_SOURCE =
   `${PREFIX_SOURCE}(?<=(?:^|[^A-Za-z0-9]|\\\\[a-z]|\\\\u[0-9A-Fa-f]{4}|%[0-9A-Fa-f]{2})${PREFIX_SOURCE})[A-Z2-7]{16}(?![A-Za-z0-9])`;
 export const KEY_ID_LENGTH = 20;
+/**
+ * In raw bytes (binary files), fields are often stored back to back (`access_key_idAKIA…` then the
+ * secret, in a SQLite row): there a key ID is recognised by its exact shape alone.
+ */
+const GLUED_KEY_ID_SOURCE = `${PREFIX_SOURCE}[A-Z2-7]{16}`;
 
 /** A whole string that has the shape of a credential access key ID. */
 export const ACCESS_KEY_ID_SHAPE = new RegExp(`^${PREFIX_SOURCE}[A-Z2-7]{16}$`);
@@ -103,12 +108,18 @@ for (const [kind, words, caseless] of LITERALS) {
  * `skipTo` lets the caller jump past what it has consumed.
  */
 export class AnchorScanner {
-  private readonly keyIds = new RegExp(KEY_ID_SOURCE, 'g');
+  private readonly keyIds: RegExp;
   private readonly literals = new RegExp(LITERAL_SOURCE, 'g');
   private nextKeyId: Anchor | undefined | null = null; // null: not looked for yet
   private nextLiteral: Anchor | undefined | null = null;
 
-  constructor(private readonly text: string) {}
+  /** @param glued key IDs may touch letters and digits (raw bytes of a binary file) */
+  constructor(
+    private readonly text: string,
+    glued = false,
+  ) {
+    this.keyIds = new RegExp(glued ? GLUED_KEY_ID_SOURCE : KEY_ID_SOURCE, 'g');
+  }
 
   private findKeyId(): Anchor | undefined {
     if (!this.keyIds.test(this.text)) return undefined;

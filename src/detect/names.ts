@@ -48,3 +48,18 @@ export function classifyName(text: string, hitStart: number, hitEnd: number): Na
   // session…token, security…token
   return wordAt(text, nextWord(text, hitEnd), 'token') ? 'session-token-name' : undefined;
 }
+
+/**
+ * Where a secret-key name that starts with the hit at `hitStart` ends: after `key`
+ * (`secret_key`, `secretAccessKey`), or after `secret` (`aws_secret`). Only called for names
+ * classifyName accepted.
+ */
+export function secretKeyNameEnd(text: string, hitEnd: number): number {
+  const after = nextWord(text, hitEnd);
+  if (wordAt(text, after, 'key')) return after + 3;
+  if (wordAt(text, after, 'access')) {
+    const key = nextWord(text, after + 6);
+    if (wordAt(text, key, 'key')) return key + 3;
+  }
+  return hitEnd;
+}

@@ -3,7 +3,7 @@ import { AnchorScanner, containsEncodedPrefix, KEY_ID_LENGTH, SESSION_TOKEN_MARK
 import { decodeBase64ToLatin1 } from './base64.js';
 import { isBase64Char, isSecretChar } from './chars.js';
 import { fingerprintOf, redact } from './identity.js';
-import { classifyName } from './names.js';
+import { classifyName, secretKeyNameEnd } from './names.js';
 import { judgeKeyIdBody, judgeSecret, judgeSessionToken } from './plausibility.js';
 import { LineCursor, type Span } from './text-span.js';
 import {
@@ -87,15 +87,24 @@ interface RawDetection {
   encoding: ValueEncoding;
 }
 
+export interface ScanOptions {
+  /**
+   * The text is the raw bytes of a binary file (one character per byte), where fields are stored
+   * back to back: a key ID is recognised by its exact shape even when letters touch it, and a
+   * 40-character secret glued to a key ID or to a secret-key name counts.
+   */
+  binary?: boolean;
+}
+
 /**
  * Finds AWS credentials in text: access key IDs, secret access keys (with evidence), session tokens,
  * also when JSON-escaped, URL-encoded or base64-encoded. Pure: no I/O, linear in the text's length.
  */
-export function scanText(text: string): Detection[] {
-  return locate(text, dedupe(collect(text, 0)));
+export function scanText(text: string, options: ScanOptions = {}): Detection[] {
+  return locate(text, dedupe(collect(text, 0, options.binary === true)));
 }
 
-function collect(text: string, depth: number): RawDetection[] {
+function collect(text: string, depth: number, glued = false): RawDetection[] {
   const found: RawDetection[] = [];
   const secretWindows = new WindowList();
   const sessionNameEnds: number[] = [];
@@ -105,7 +114,7 @@ function collect(text: string, depth: number): RawDetection[] {
   let decodedUpTo = 0;
   const encodedRun: Span = { start: 0, end: 0 };
 
-  const anchors = new AnchorScanner(text);
+  const anchors = new AnchorScanner(text, glued);
   for (let anchor = anchors.next(); anchor !== undefined; anchor = anchors.next()) {
     const { start: at, end } = anchor;
     switch (anchor.kind) {
@@ -115,6 +124,10 @@ function collect(text: string, depth: number): RawDetection[] {
         keyIdWindow(at, end);
         if (judgeKeyIdBody(keyId.slice(4)) === 'credential') {
           found.push({ kind: 'access-key-id', offset: at, length: KEY_ID_LENGTH, value: keyId, encoding: 'plain' });
+        }
+        if (glued) {
+          considerGluedSecret(text, end, found);
+          considerGluedSecret(text, at - SECRET_LENGTH, found);
         }
         anchors.skipTo(end);
         break;
@@ -126,6 +139,7 @@ function collect(text: string, depth: number): RawDetection[] {
             lines.startOfLinesBefore(at, 0, NAME_REACH_BEFORE),
             lines.endOfLinesAfter(end, NAME_REACH_LINES, NAME_REACH_AFTER),
           );
+          if (glued) considerGluedSecret(text, secretKeyNameEnd(text, end), found);
         } else if (name === 'session-token-name') {
           sessionNameEnds.push(end);
         }
@@ -228,6 +242,22 @@ function considerSecretRun(text: string, run: Run, found: RawDetection[]): void 
   }
 }
 
+/**
+ * In raw bytes, the 40 characters at `start` when they are all of a secret's alphabet and look like
+ * one: the value glued to a key ID or to a secret-key name (SQLite stores a row's fields back to back).
+ */
+function considerGluedSecret(text: string, start: number, found: RawDetection[]): void {
+  if (start < 0 || start + SECRET_LENGTH > text.length) return;
+  for (let i = start; i < start + SECRET_LENGTH; i++) if (!isSecretChar(text.charCodeAt(i))) return;
+  const value = text.slice(start, start + SECRET_LENGTH);
+  // A field name glued to its neighbours (`SecretAccessKey` between a key ID and a secret, once the
+  // NULs of UTF-16 are taken out) is not a secret; a random secret holds such a word about once in 10^7.
+  if (GLUED_NAME_WORD.test(value)) return;
+  if (judgeSecret(value) === 'credential') found.push({ kind: 'secret-access-key', offset: start, length: SECRET_LENGTH, value, encoding: 'plain' });
+}
+
+const GLUED_NAME_WORD = /secret|access|session|token/i;
+
 function pushSessionToken(text: string, run: Run, found: RawDetection[]): void {
   const value = runValue(text, run);
   if (judgeSessionToken(value) === 'credential') {
@@ -259,7 +289,7 @@ function findSessionTokensAfterNames(text: string, nameEnds: number[], found: Ra
 
 /**
  * Decodes the base64 run around an encoded key ID prefix and scans the decoded bytes; what is found
- * there is reported at the run's position. A long run is decoded only around the hit (aligned to the
+ * there is reported where its encoded bytes are (base64 turns each 3 bytes into 4 characters). A long run is decoded only around the hit (aligned to the
  * run's start, so the decoding is right; a run that begins where the text begins may have started
  * earlier, so every alignment is tried). Returns the decoded span, so later hits inside it are not
  * decoded again, and whether it held a key ID (evidence for a secret encoded beside it).
@@ -279,69 +309,99 @@ function scanEncodedAround(text: string, at: number, depth: number, found: RawDe
   const shifts = from === 0 ? [0, 1, 2, 3] : [0];
   let keyIdFound = false;
   for (const shift of shifts) {
-    for (const inner of collect(decodeBase64ToLatin1(text.slice(from + shift, to)), depth + 1)) {
+    const base = from + shift;
+    for (const inner of collect(decodeBase64ToLatin1(text.slice(base, to)), depth + 1)) {
       keyIdFound ||= inner.kind === 'access-key-id';
-      found.push({ ...inner, offset: from, length: to - from, encoding: 'base64' });
+      const start = base + Math.floor(inner.offset / 3) * 4;
+      const end = Math.min(to, base + Math.ceil((inner.offset + inner.length) / 3) * 4);
+      found.push({ ...inner, offset: start, length: end - start, encoding: 'base64' });
     }
   }
   return { start: from, end: to, keyIdFound };
 }
 
 /**
- * The length of the base64 on the line starting at `start` (after indentation), when the whole line
- * is base64 of wrapped-line length; -1 otherwise. Work per line is bounded by WRAPPED_LINE_MAX, and
- * the line's end is found with one indexOf, so a 50 MB line costs one memchr.
+ * The base64 on the line starting at `start` (after indentation), when the whole line is base64 of
+ * wrapped-line length; undefined otherwise. Work per line is bounded by WRAPPED_LINE_MAX, and the
+ * line's end is found with one indexOf, so a 50 MB line costs one memchr.
  */
-function wrappedLineLength(text: string, start: number, lineEnd: number): number {
+function wrappedLineSegment(text: string, start: number, lineEnd: number): Segment | undefined {
   let i = start;
   while (i < lineEnd && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
   let end = lineEnd;
   if (end > i && text.charCodeAt(end - 1) === 13) end--; // CR of CRLF
   while (end > i && text.charCodeAt(end - 1) === 61) end--; // padding
-  if (end - i > WRAPPED_LINE_MAX || end - i < 1) return -1;
-  for (let k = i; k < end; k++) if (!isSecretChar(text.charCodeAt(k))) return -1;
-  return end - i;
+  if (end - i > WRAPPED_LINE_MAX || end - i < 1) return undefined;
+  for (let k = i; k < end; k++) if (!isSecretChar(text.charCodeAt(k))) return undefined;
+  return { at: i, length: end - i };
+}
+
+/** Where a wrapped line's base64 characters are in the text, and how many there are. */
+interface Segment {
+  at: number;
+  length: number;
+}
+
+/** A block of wrapped base64: its extent in the text, and its lines' base64 characters in order. */
+interface WrappedBlock extends Span {
+  segments: Segment[];
 }
 
 /** Blocks of wrapped base64: consecutive lines of 40-200 base64 characters, plus a shorter last line. */
-function wrappedBase64Blocks(text: string): Span[] {
-  const blocks: Span[] = [];
-  let blockStart = -1;
-  let lines = 0;
+function wrappedBase64Blocks(text: string): WrappedBlock[] {
+  const blocks: WrappedBlock[] = [];
+  let block: WrappedBlock | undefined;
+  const close = (end: number) => {
+    if (block && block.segments.length >= 2) blocks.push({ ...block, end });
+    block = undefined;
+  };
   for (let start = 0; start < text.length; ) {
     let lineEnd = text.indexOf('\n', start);
     if (lineEnd < 0) lineEnd = text.length;
-    const length = wrappedLineLength(text, start, lineEnd);
-    const full = length >= WRAPPED_LINE_MIN;
-    if (blockStart >= 0 && length > 0) {
-      lines++;
-      if (!full) {
-        if (lines >= 2) blocks.push({ start: blockStart, end: lineEnd });
-        blockStart = -1;
-      }
-    } else if (blockStart >= 0) {
-      if (lines >= 2) blocks.push({ start: blockStart, end: start });
-      blockStart = -1;
+    const segment = wrappedLineSegment(text, start, lineEnd);
+    const full = segment !== undefined && segment.length >= WRAPPED_LINE_MIN;
+    if (block && segment) {
+      block.segments.push(segment);
+      if (!full) close(lineEnd);
+    } else if (block) {
+      close(start);
     }
-    if (blockStart < 0 && full) {
-      blockStart = start;
-      lines = 1;
-    }
+    if (!block && full) block = { start, end: lineEnd, segments: [segment] };
     start = lineEnd + 1;
   }
-  if (blockStart >= 0 && lines >= 2) blocks.push({ start: blockStart, end: text.length });
+  close(text.length);
   return blocks;
+}
+
+/** Maps positions in a block's joined base64 back to the text (segments are in order; binary search). */
+function textPosition(segments: Segment[], starts: number[], joined: number): number {
+  let lo = 0;
+  let hi = segments.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (starts[mid]! <= joined) lo = mid;
+    else hi = mid - 1;
+  }
+  return segments[lo]!.at + (joined - starts[lo]!);
 }
 
 /**
  * base64 wrapped into lines: a key ID may be split across a line end, where no single-line run
  * shows it. Each block is joined, and decoded around every encoded prefix in it; what is found is
- * reported at the block's first line. Returns the blocks that held a key ID.
+ * reported where its encoded characters are, from the line holding the first to the line holding
+ * the last (so a change to any of those lines is a change to the credential). Returns the blocks
+ * that held a key ID.
  */
 function scanWrappedBase64(text: string, depth: number, found: RawDetection[]): Span[] {
   const withKeyId: Span[] = [];
   for (const block of wrappedBase64Blocks(text)) {
-    const joined = text.slice(block.start, block.end).replace(/[\s=]+/g, '');
+    const starts: number[] = [];
+    let total = 0;
+    for (const segment of block.segments) {
+      starts.push(total);
+      total += segment.length;
+    }
+    const joined = block.segments.map((segment) => text.slice(segment.at, segment.at + segment.length)).join('');
     if (!containsEncodedPrefix(joined)) continue;
     const already = new Set(found.filter((d) => d.offset >= block.start && d.offset < block.end).map((d) => `${d.kind}\0${d.value}`));
     const inner: RawDetection[] = [];
@@ -356,7 +416,9 @@ function scanWrappedBase64(text: string, depth: number, found: RawDetection[]): 
     for (const detection of inner) {
       keyIdFound ||= detection.kind === 'access-key-id';
       if (!already.has(`${detection.kind}\0${detection.value}`)) {
-        found.push({ ...detection, offset: block.start, length: block.end - block.start });
+        const start = textPosition(block.segments, starts, detection.offset);
+        const last = textPosition(block.segments, starts, detection.offset + detection.length - 1);
+        found.push({ ...detection, offset: start, length: last + 1 - start });
       }
     }
     if (keyIdFound) withKeyId.push(block);
@@ -385,9 +447,13 @@ function locate(text: string, found: RawDetection[]): Detection[] {
       line++;
       lineStart = nl + 1;
     }
+    let endLine = line;
+    const last = raw.offset + raw.length - 1;
+    for (let i = raw.offset; i < last; i++) if (text.charCodeAt(i) === 10) endLine++; // bounded by the value's length
     const detection: Detection = {
       kind: raw.kind,
       line,
+      endLine,
       column: raw.offset - lineStart + 1,
       offset: raw.offset,
       length: raw.length,

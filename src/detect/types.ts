@@ -11,6 +11,8 @@ export type ValueEncoding = 'plain' | 'json-escaped' | 'url-encoded' | 'base64';
 export interface Detection {
   kind: CredentialKind;
   line: number;
+  /** The line of its last character: later than `line` for a value encoded across wrapped lines. */
+  endLine: number;
   column: number;
   /** Offset of the first character in the text (0-based); used to merge chunk scans. */
   offset: number;
