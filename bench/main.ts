@@ -7,6 +7,8 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { measureDetector, type DetectorFigures } from './detector.js';
 import { interleaved, peakRss, type Command } from './measure.js';
+import { freshKeyId } from '../src/fake-keys.js';
+import { measureHugeFile, type HugeFileFigures } from './huge-file.js';
 import { freshContent, syntheticRepository } from './synthetic-repo.js';
 
 /**
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '11' },
     cache: { type: 'string' },
     json: { type: 'string' },
+    'huge-mb': { type: 'string', default: '1024' },
   },
 });
 
@@ -187,6 +190,13 @@ async function main(): Promise<void> {
   const allRss = peakRss(bin, ['check', '--all'], { cwd: repo, env });
   const historyRss = peakRss(bin, ['check', '--history'], { cwd: repo, env });
 
+  const hugeMB = Number(values['huge-mb']);
+  let huge: HugeFileFigures | undefined;
+  if (hugeMB > 0) {
+    log(`a ${hugeMB} MB modified file`);
+    huge = measureHugeFile(bin, env, hugeMB, { oldKey: freshKeyId(), newKey: freshKeyId() });
+  }
+
   log('the detector alone');
   const detectorModule = (await import(pathToFileURL(join(PROJECT, 'dist', 'index.js')).href)) as { scanText: (text: string) => unknown[] };
   const detector: DetectorFigures = measureDetector(detectorModule.scanText, 3);
@@ -207,6 +217,7 @@ async function main(): Promise<void> {
     scenarios,
     whole: { allMs: whole.get('all')!, historyMs: whole.get('history')!, allRssMB: allRss, historyRssMB: historyRss },
     detector,
+    huge,
   };
   const jsonPath = resolve(values.json ?? join(cacheDir, 'bench-results.json'));
   writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
@@ -221,6 +232,7 @@ type Results = {
   scenarios: Scenario[];
   whole: { allMs: number; historyMs: number; allRssMB: number; historyRssMB: number };
   detector: DetectorFigures;
+  huge?: HugeFileFigures;
 };
 
 function report(r: Results): string {
@@ -266,6 +278,12 @@ function report(r: Results): string {
   }
   lines.push(`- detector: ${r.detector.ordinaryMBps.toFixed(0)} MB/s ordinary (at least 200: ${check(r.detector.ordinaryMBps >= 200)}), ${r.detector.adversarialMBps.toFixed(0)} MB/s adversarial (at least 50: ${check(r.detector.adversarialMBps >= 50)}), linear within 12x: ${check(r.detector.ordinaryLinearity <= 12 && r.detector.adversarialLinearity <= 12)}`);
   lines.push(`- memory: ${many.keyguardRssMB.toFixed(0)} MB for the 20 MB change (under 150: ${check(many.keyguardRssMB < 150)}), ${r.whole.historyRssMB.toFixed(0)} MB for --history (under 300: ${check(r.whole.historyRssMB < 300)})`);
+  if (r.huge) {
+    const h = r.huge;
+    lines.push(
+      `- a ${h.megabytes} MB modified file with a new key: ${(h.checkMs / 1000).toFixed(1)} s, peak memory ${h.peakRssMB.toFixed(0)} MB (under 300: ${check(h.peakRssMB < 300)}), ${h.findings} finding (1 expected: ${check(h.findings === 1)})`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { accountIdFromKeyId } from '../detect/account-id.js';
-import { decodeContent } from '../detect/content.js';
 import { ACCESS_KEY_ID_SHAPE } from '../detect/anchors.js';
 import { judgeKeyIdBody } from '../detect/plausibility.js';
 import { scanText } from '../detect/scan-text.js';
+import type { Detection } from '../detect/types.js';
+import { scanBytes } from '../scan/blob-scanner.js';
 import { runGit } from '../git/run-git.js';
 import { COMMIT_HEADER_PATH, MESSAGE_PATH, messageOfObject, splitObject } from '../scan/message.js';
 import { TAG_PATH } from '../scan/push.js';
@@ -27,33 +28,33 @@ export interface IncidentOptions {
 
 /** The access key ID at a reported location (in the working tree, or in a commit). */
 async function keyIdAt(io: Io, path: string, line: number, column: number | undefined, commit: string | undefined): Promise<string> {
-  let text: string;
+  let detections: Detection[];
   const readObject = async (args: string[]) => {
     const out = await runGit({ cwd: io.cwd, env: io.env }, args).catch(() => undefined);
     if (out === undefined) throw new Error(`cannot read ${path}${commit ? ` in commit ${commit}` : ''}.`);
     return out;
   };
-  // File content is decoded as the check decoded it (UTF-16, binary), so lines and columns agree.
-  const fileText = async (args: string[]) => decodeContent(await readObject(args)).text;
+  // File content is scanned as the check scanned it (UTF-16, binary), so lines and columns agree.
+  const inFile = async (args: string[]) => scanBytes(await readObject(args));
   // The places pre-push and --history report that are not files: messages, tagged objects.
   const tagged = TAG_PATH.exec(path);
   if (path === MESSAGE_PATH || path === COMMIT_HEADER_PATH) {
     if (!commit) throw new Error(`give the commit that holds the key: keyguard incident '${path}:${line}' --commit <commit>.`);
     const parts = splitObject(await readObject(['cat-file', 'commit', commit]));
-    text = path === MESSAGE_PATH ? parts.message : parts.header;
+    detections = scanText(path === MESSAGE_PATH ? parts.message : parts.header);
   } else if (tagged) {
     const [, what, ref, inTree] = tagged;
-    if (what === 'message of tag') text = messageOfObject(await readObject(['cat-file', 'tag', ref!]));
-    else if (what === 'blob tagged') text = await fileText(['cat-file', 'blob', `${ref}^{blob}`]);
-    else text = await fileText(['cat-file', 'blob', `${ref}^{tree}:${inTree ?? ''}`]);
+    if (what === 'message of tag') detections = scanText(messageOfObject(await readObject(['cat-file', 'tag', ref!])));
+    else if (what === 'blob tagged') detections = await inFile(['cat-file', 'blob', `${ref}^{blob}`]);
+    else detections = await inFile(['cat-file', 'blob', `${ref}^{tree}:${inTree ?? ''}`]);
   } else if (commit) {
-    text = await fileText(['cat-file', 'blob', `${commit}:./${path}`]);
+    detections = await inFile(['cat-file', 'blob', `${commit}:./${path}`]);
   } else {
     const file = resolve(io.cwd, path);
     if (!existsSync(file)) throw new Error(`no such file: ${path}.`);
-    text = decodeContent(readFileSync(file)).text;
+    detections = scanBytes(readFileSync(file));
   }
-  const candidates = scanText(text).filter((d) => d.kind === 'access-key-id' && d.line === line && (column === undefined || d.column === column));
+  const candidates = detections.filter((d) => d.kind === 'access-key-id' && d.line === line && (column === undefined || d.column === column));
   const keyIds = [...new Set(candidates.map((d) => d.value))];
   if (keyIds.length === 0) throw new Error(`there is no access key ID at ${path}:${line}${column ? `:${column}` : ''}.`);
   if (keyIds.length > 1) throw new Error(`there are ${keyIds.length} access key IDs on ${path}:${line}; add the column (path:line:column).`);

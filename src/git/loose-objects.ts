@@ -9,6 +9,8 @@ import { join } from 'node:path';
  * git, so a surprise here never changes an answer, only its speed.
  */
 const MAX_COMPRESSED_BYTES = 1024 * 1024;
+/** A small object can inflate to a huge one (a file of one repeated byte): past this, git streams it instead. */
+const MAX_INFLATED_BYTES = 32 * 1024 * 1024;
 
 const load = createRequire(import.meta.url);
 let zlib: typeof import('node:zlib') | undefined;
@@ -30,7 +32,7 @@ export class LooseObjects {
       const compressed = Buffer.allocUnsafe(size);
       if (readSync(fd, compressed, 0, size, 0) !== size) return undefined;
       zlib ??= load('node:zlib') as typeof import('node:zlib');
-      const raw = zlib.inflateSync(compressed);
+      const raw = zlib.inflateSync(compressed, { maxOutputLength: MAX_INFLATED_BYTES });
       const nul = raw.indexOf(0);
       const header = nul > 0 ? raw.toString('latin1', 0, nul) : '';
       const match = /^blob (\d+)$/.exec(header);

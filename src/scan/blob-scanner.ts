@@ -1,18 +1,28 @@
-import { createHash } from '../lazy-crypto.js';
-import { Buffer } from 'node:buffer';
-import { classifyContent, decodeAs, type ContentEncoding } from '../detect/content.js';
 import { scanText } from '../detect/scan-text.js';
+import type { ContentEncoding } from '../detect/content.js';
 import type { Detection } from '../detect/types.js';
 import type { BlobSink } from '../git/types.js';
+import { lineKeyOf } from './line-keys.js';
+import { DEFAULT_PIECE_BYTES, TextPieces } from './text-pieces.js';
 
-/** A detection, plus an identity for the whole line it sits on (to tell added lines from kept ones). */
+/** A detection in a blob, with what deciding "is it new?" and "is it allowed?" needs. */
 export interface LineDetection extends Detection {
-  lineKey: string;
-  /** The line carries a `keyguard:allow` comment. */
+  /**
+   * Keys of the lines that hold the credential (from `line` to `endLine`), to tell added lines from
+   * kept ones; undefined when a line was not whole in the piece scanned (a line longer than a piece):
+   * the keys are then computed by reading the blob again, only if they are needed.
+   */
+  lineKeys: string[] | undefined;
+  /** A `keyguard:allow` comment is next to it. */
   allowedInline: boolean;
 }
 
-const INLINE_ALLOW = 'keyguard:allow';
+export const INLINE_ALLOW = 'keyguard:allow';
+/**
+ * How close to a credential, on its line, a `keyguard:allow` comment must be to cover it. One comment
+ * covers the credentials near it (a key pair on one line), never a whole minified file.
+ */
+export const ALLOW_REACH = 120;
 
 export interface BlobScan {
   bytes: number;
@@ -20,168 +30,159 @@ export interface BlobScan {
   detections: LineDetection[];
 }
 
-/** Lines are identified by length and hash, so that a 50 MB line is never kept as a string. */
-export function lineKeyOf(line: string): string {
-  return `${line.length}:${createHash('sha1').update(line).digest('base64')}`;
-}
-
-export function lineAt(text: string, offset: number): string {
-  const start = text.lastIndexOf('\n', offset - 1) + 1;
-  const newline = text.indexOf('\n', offset);
-  return text.slice(start, newline < 0 ? text.length : newline);
-}
-
 export interface ChunkLimits {
-  /** Text is scanned in pieces of about this many bytes, cut at line ends. */
+  /** Text is decoded and scanned in pieces of about this many bytes, cut at line ends. */
   chunkBytes: number;
-  /** Lines kept from the previous piece so that evidence across the cut is seen. */
+  /** Characters kept from the end of the previous piece, so that evidence across the cut is seen. */
   overlapBytes: number;
 }
 
 /**
- * Blobs up to 16 MB are scanned in one piece. Larger ones are scanned in 16 MB pieces cut at line
- * ends, each starting with the last 8 KB of the previous one (more than the detector's furthest
- * evidence reach of 1,000 characters plus a line), so memory stays bounded whatever the file size.
+ * Blobs up to 8 MB are scanned in one piece. Larger ones are scanned in 8 MB pieces cut at line
+ * ends, each preceded by the last 8 K characters of the previous one (more than the detector's
+ * furthest evidence reach of 1,000 characters and any credential's length), so memory stays bounded
+ * whatever the file size and nothing is missed at a cut.
  */
-export const DEFAULT_LIMITS: ChunkLimits = { chunkBytes: 16 * 1024 * 1024, overlapBytes: 8 * 1024 };
-
-/** Bytes needed to judge the encoding (git judges binary on 8,000). */
-const BINARY_PROBE_BYTES = 8000;
+export const DEFAULT_LIMITS: ChunkLimits = { chunkBytes: DEFAULT_PIECE_BYTES, overlapBytes: 8 * 1024 };
 
 /**
- * Receives a blob's bytes as they stream in and scans them. The encoding is judged on the first
- * 8,000 bytes. UTF-8 text and binary content are scanned in bounded pieces; UTF-16 (rare, and never
- * huge) is decoded whole.
+ * Receives a blob's bytes as they stream in and scans its text piece by piece (see TextPieces).
+ * Binary content is scanned as raw bytes, where keys touching other fields count; where the bytes of
+ * a piece hold NULs (UTF-16 or UTF-32 text inside a binary file, or after a first part that looked
+ * like UTF-8), the piece is also scanned with the NULs taken out, so that wide text is read too.
  */
 export class BlobScanner implements BlobSink {
   readonly result: BlobScan = { bytes: 0, encoding: undefined, detections: [] };
-  private parts: Buffer[] = [];
-  private buffered = 0;
-  /** Already-scanned tail of the previous piece, scanned again for context. */
-  private carry: Buffer = Buffer.alloc(0);
-  /** Line number (0-based) of the carry's first line. */
-  private lineBase = 0;
-  /** When the carry starts in the middle of a line: UTF-16 units between that line's start and the carry. */
-  private columnShift = 0;
+  private readonly pieces: TextPieces;
+  /** The end of the previous piece's text, scanned again for context. */
+  private carry = '';
+  /** 1-based line number of the carry's first character, and its 0-based column on that line. */
+  private carryLine = 1;
+  private carryColumn = 0;
+  /** The next piece begins a line (the previous one ended with a newline, or there was none). */
+  private pieceStartsLine = true;
   private readonly reported = new Set<string>();
+  /** Line and fingerprint of every credential reported, so that a second view does not report it again. */
+  private readonly reportedOnLine = new Set<string>();
 
-  constructor(private readonly limits: ChunkLimits = DEFAULT_LIMITS) {}
-
-  private get streaming(): boolean {
-    return this.result.encoding === 'utf-8' || this.result.encoding === 'binary';
+  constructor(private readonly limits: ChunkLimits = DEFAULT_LIMITS) {
+    this.pieces = new TextPieces((text, final) => this.scanPiece(text, final), limits.chunkBytes);
   }
 
   data(chunk: Buffer): void {
-    this.result.bytes += chunk.length;
-    this.parts.push(chunk);
-    this.buffered += chunk.length;
-    if (this.result.encoding === undefined && this.buffered >= BINARY_PROBE_BYTES) this.decideEncoding();
-    if (this.streaming && this.buffered >= this.limits.chunkBytes) this.flush(false);
+    this.pieces.data(chunk);
   }
 
   end(): void {
-    if (this.result.encoding === undefined) this.decideEncoding();
-    if (this.streaming) {
-      this.flush(true);
-    } else {
-      this.collect(decodeAs(Buffer.concat(this.parts), this.result.encoding!));
-      this.parts = [];
+    this.pieces.end();
+    this.result.bytes = this.pieces.bytes;
+    this.result.encoding = this.pieces.encoding;
+  }
+
+  private scanPiece(piece: string, final: boolean): void {
+    const text = this.carry + piece;
+    const encoding = this.pieces.encoding;
+    const binary = encoding === 'binary';
+    // The text's first line is whole when the carry (or, without one, the piece) begins a line.
+    const firstLineWhole = this.carry === '' ? this.pieceStartsLine : this.carryColumn === 0;
+    this.collect(text, scanText(text, { binary }), firstLineWhole, final, false);
+    if ((binary || encoding === 'utf-8') && piece.includes('\0')) {
+      const narrow = text.replace(/\0/g, '');
+      // Same line numbers (a newline is never a NUL); its lines are not the file's lines, so their keys are looked up later.
+      this.collect(narrow, scanText(narrow, { binary: true }), false, false, true);
     }
+    if (!final) this.keepCarry(text, piece);
   }
 
-  private decideEncoding(): void {
-    const head = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
-    const { encoding, bom } = classifyContent(head);
-    this.result.encoding = encoding;
-    this.parts = [head.subarray(bom)];
-    this.buffered = head.length - bom;
-  }
-
-  /**
-   * Scans the buffered bytes in pieces of at most chunkBytes (plus the carried context), each cut at
-   * a line end; without `final`, a tail shorter than a piece waits for more bytes.
-   */
-  private flush(final: boolean): void {
-    let buffer = Buffer.concat([this.carry, ...this.parts]);
-    this.parts = [];
-    this.buffered = 0;
-    for (;;) {
-      const carried = this.carry.length;
-      const limit = carried + this.limits.chunkBytes;
-      if (buffer.length <= limit && (final || buffer.length < limit)) {
-        if (final) this.scanPiece(buffer, buffer.length);
-        else this.keepPending(buffer.subarray(carried));
-        return;
+  private collect(text: string, detections: Detection[], firstLineWhole: boolean, final: boolean, secondView: boolean): void {
+    if (detections.length === 0) return;
+    const lines = new LineWalker(text);
+    const keyOfLine = new Map<number, string | undefined>(); // by line start: findings crowd on a minified line
+    const lineKey = (at: number): string | undefined => {
+      if (!keyOfLine.has(at)) {
+        const end = text.indexOf('\n', at);
+        // A line that continues in the next piece is not whole here.
+        keyOfLine.set(at, end < 0 && !final ? undefined : lineKeyOf(text.slice(at, end < 0 ? text.length : end)));
       }
-      let cut = buffer.lastIndexOf(10, limit - 1) + 1;
-      // No line end in the new bytes: one very long line. Cut it where no token can straddle the cut.
-      if (cut <= carried) cut = longLineCut(buffer.subarray(0, limit), carried);
-      this.scanPiece(buffer, cut);
-      buffer = Buffer.concat([this.carry, buffer.subarray(cut)]);
+      return keyOfLine.get(at);
+    };
+    for (const detection of detections) {
+      const line = this.carryLine + detection.line - 1;
+      const endLine = this.carryLine + detection.endLine - 1;
+      const column = detection.line === 1 ? detection.column + this.carryColumn : detection.column;
+      const onLine = `${line}:${detection.fingerprint}`;
+      if (secondView ? this.reportedOnLine.has(onLine) : this.reported.has(`${line}:${column}:${detection.fingerprint}`)) continue;
+      this.reported.add(`${line}:${column}:${detection.fingerprint}`);
+      this.reportedOnLine.add(onLine);
+      const first = lines.lineAt(detection.offset);
+      const keys: string[] = [];
+      let whole = !secondView && (detection.line > 1 || firstLineWhole);
+      for (let at = first, n = detection.line; whole && n <= detection.endLine; n++) {
+        const key = lineKey(at);
+        if (key === undefined) whole = false;
+        else keys.push(key);
+        at = text.indexOf('\n', at) + 1;
+      }
+      this.result.detections.push({
+        ...detection,
+        line,
+        endLine,
+        column,
+        lineKeys: whole ? keys : undefined,
+        allowedInline: allowCommentNear(text, detection.offset, detection.offset + detection.length, first),
+      });
     }
   }
 
-  private keepPending(rest: Buffer): void {
-    if (rest.length === 0) return;
-    this.parts = [Buffer.from(rest)];
-    this.buffered = rest.length;
-  }
-
-  /** Scans buffer[0, cut) and keeps its last lines (at most overlapBytes) as context for the next piece. */
-  private scanPiece(buffer: Buffer, cut: number): void {
-    const piece = buffer.subarray(0, cut);
-    this.collect(decodeAs(piece, this.result.encoding!));
-
-    let carryStart = Math.max(0, cut - this.limits.overlapBytes);
-    const newline = piece.indexOf(10, carryStart);
-    const startsLine = newline >= 0 && newline + 1 < cut;
-    carryStart = startsLine ? newline + 1 : Math.min(cut, afterTokenRun(piece, carryStart));
-    const skipped = piece.subarray(0, carryStart);
+  /** Keeps the end of the text as context for the next piece, from a line start where there is one. */
+  private keepCarry(text: string, piece: string): void {
+    let start = Math.max(0, text.length - this.limits.overlapBytes);
+    const newline = text.indexOf('\n', start);
+    if (newline >= 0 && newline + 1 < text.length) start = newline + 1;
+    else if (start > 0 && isLowSurrogate(text.charCodeAt(start))) start--;
     let lines = 0;
-    for (let at = skipped.indexOf(10); at >= 0; at = skipped.indexOf(10, at + 1)) lines++;
-    // Columns on the carry's first line start counting at the real start of that line.
-    if (lines > 0) this.columnShift = 0;
-    this.columnShift += decodeAs(skipped.subarray(skipped.lastIndexOf(10) + 1), this.result.encoding!).length;
-    this.lineBase += lines;
-    this.carry = Buffer.from(piece.subarray(carryStart));
-  }
-
-  private collect(text: string): void {
-    for (const detection of scanText(text)) {
-      const line = this.lineBase + detection.line;
-      const column = detection.line === 1 ? detection.column + this.columnShift : detection.column;
-      const key = `${line}:${column}:${detection.fingerprint}`;
-      if (this.reported.has(key)) continue;
-      this.reported.add(key);
-      const lineText = lineAt(text, detection.offset);
-      this.result.detections.push({ ...detection, line, column, lineKey: lineKeyOf(lineText), allowedInline: lineText.includes(INLINE_ALLOW) });
+    let lastNewline = -1;
+    for (let at = text.indexOf('\n'); at >= 0 && at < start; at = text.indexOf('\n', at + 1)) {
+      lines++;
+      lastNewline = at;
     }
+    this.carryColumn = lines > 0 ? start - lastNewline - 1 : this.carryColumn + start;
+    this.carryLine += lines;
+    this.carry = text.slice(start);
+    this.pieceStartsLine = piece.endsWith('\n');
   }
 }
+
+const isLowSurrogate = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
 
 /**
- * Where to cut a line longer than a piece: after the last character that cannot be part of a key or
- * an encoded value, so no credential is split; a piece that is one unbroken run of such characters
- * (a huge base64 blob, which holds no 40-character token) is cut at its end.
+ * Line starts for offsets that arrive in increasing order (detections are sorted): one pass over the
+ * text, so that many findings on one huge line never rescan it.
  */
-function longLineCut(buffer: Buffer, from: number): number {
-  for (let i = buffer.length - 1; i > from; i--) {
-    if (!isTokenByte(buffer[i]!)) return i + 1;
+class LineWalker {
+  private lineStart = 0;
+  constructor(private readonly text: string) {}
+
+  lineAt(offset: number): number {
+    for (let nl = this.text.indexOf('\n', this.lineStart); nl >= 0 && nl < offset; nl = this.text.indexOf('\n', this.lineStart)) {
+      this.lineStart = nl + 1;
+    }
+    return this.lineStart;
   }
-  return buffer.length;
 }
 
-/** The position after the first byte at or after `from` that cannot be part of a token. */
-function afterTokenRun(buffer: Buffer, from: number): number {
-  let i = from;
-  while (i < buffer.length && isTokenByte(buffer[i]!)) i++;
-  return i + 1;
+/** Whether a `keyguard:allow` comment lies within ALLOW_REACH characters of [start, end), on the same lines. */
+function allowCommentNear(text: string, start: number, end: number, lineStart: number): boolean {
+  const before = text.slice(Math.max(lineStart, start - ALLOW_REACH - INLINE_ALLOW.length), start);
+  const after = text.slice(end, end + ALLOW_REACH + INLINE_ALLOW.length);
+  const lineEnd = after.indexOf('\n');
+  return before.includes(INLINE_ALLOW) || (lineEnd < 0 ? after : after.slice(0, lineEnd)).includes(INLINE_ALLOW);
 }
 
-/** Bytes that may belong to a key, an escaped or encoded value (and any non-ASCII byte, to never split a character). */
-function isTokenByte(c: number): boolean {
-  return (
-    (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ||
-    c === 0x2b || c === 0x2f || c === 0x3d || c === 0x25 || c === 0x5c || c === 0x2d || c === 0x5f || c >= 0x80
-  );
+/** The detections in a whole file's bytes, as a check of that file finds them (same decoding, same pieces). */
+export function scanBytes(bytes: Buffer): LineDetection[] {
+  const scanner = new BlobScanner();
+  scanner.data(bytes);
+  scanner.end();
+  return scanner.result.detections;
 }

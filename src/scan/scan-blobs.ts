@@ -1,6 +1,7 @@
-import { decodeContent } from '../detect/content.js';
 import { isRegularFile, MODE_GITLINK, MODE_SYMLINK, type Repository } from '../git/types.js';
-import { BlobScanner, lineKeyOf, type BlobScan, type LineDetection } from './blob-scanner.js';
+import { BlobScanner, type BlobScan, type LineDetection } from './blob-scanner.js';
+import { LineKeys, type LineKeysWanted } from './line-keys.js';
+import { TextPieces } from './text-pieces.js';
 import { emptyStats, type Finding, type ScanResult, type ScanStats } from './types.js';
 
 /** A blob to scan, under the path it is reported at. */
@@ -28,39 +29,26 @@ export async function forEachLimited<T>(items: T[], limit: number, work: (item: 
   await Promise.all(workers);
 }
 
-function countLines(text: string, wanted: Set<string>, lengths: Set<number>): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (let start = 0; start <= text.length; ) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    if (lengths.has(end - start)) {
-      const key = lineKeyOf(text.slice(start, end));
-      if (wanted.has(key)) counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    start = end + 1;
-  }
-  return counts;
-}
-
 /**
- * Keeps the detections whose line is new: present more often now than in any previous version,
- * comparing whole lines as a multiset (which copy of a repeated line is the new one is ambiguous;
- * all copies are kept, the safe answer).
+ * Keeps the detections that are on new lines: a line counts as new when its content is present more
+ * often now than in any previous version (whole lines compared as a multiset: which copy of a
+ * repeated line is the new one is ambiguous, and all copies are kept, the safe answer). A credential
+ * whose encoded form spans several lines (wrapped base64) is new when any of its lines is.
  */
-export function keepAddedLines(detections: LineDetection[], previousVersions: Buffer[]): LineDetection[] {
-  const wanted = new Set(detections.map((d) => d.lineKey));
-  const lengths = new Set([...wanted].map((key) => Number(key.slice(0, key.indexOf(':')))));
+export function keepAddedLines(detections: LineDetection[], previousCounts: Map<string, number>[]): LineDetection[] {
   const before = new Map<string, number>();
-  for (const previous of previousVersions) {
-    const { text } = decodeContent(previous);
-    for (const [key, count] of countLines(text, wanted, lengths)) before.set(key, Math.max(before.get(key) ?? 0, count));
-  }
+  for (const counts of previousCounts) for (const [key, count] of counts) before.set(key, Math.max(before.get(key) ?? 0, count));
   const now = new Map<string, number>();
-  for (const lineAndKey of new Set(detections.map((d) => `${d.line}\0${d.lineKey}`))) {
-    const key = lineAndKey.slice(lineAndKey.indexOf('\0') + 1);
-    now.set(key, (now.get(key) ?? 0) + 1);
+  const seenLines = new Set<number>();
+  for (const detection of detections) {
+    detection.lineKeys!.forEach((key, i) => {
+      const line = detection.line + i;
+      if (seenLines.has(line)) return;
+      seenLines.add(line);
+      now.set(key, (now.get(key) ?? 0) + 1);
+    });
   }
-  return detections.filter((d) => (now.get(d.lineKey) ?? 0) > (before.get(d.lineKey) ?? 0));
+  return detections.filter((d) => d.lineKeys!.some((key) => (now.get(key) ?? 0) > (before.get(key) ?? 0)));
 }
 
 const NOTHING_FOUND: Promise<BlobScan> = Promise.resolve({ bytes: 0, encoding: undefined, detections: [] });
@@ -98,9 +86,25 @@ export class BlobScanCache {
     return scan;
   }
 
-  read(oid: string): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    return this.repository.readBlob(oid, { data: (chunk) => parts.push(chunk), end: () => {} }).then(() => Buffer.concat(parts));
+  /** Line keys of a blob, read again in pieces (see LineKeys): never the whole blob in memory. */
+  private lineKeys(oid: string, wanted: LineKeysWanted): Promise<LineKeys> {
+    const keys = new LineKeys(wanted);
+    const pieces = new TextPieces((text) => keys.piece(text));
+    return this.repository.readBlob(oid, pieces).then(() => {
+      keys.end();
+      return keys;
+    });
+  }
+
+  /** Fills in the line keys the scan could not compute (lines longer than a piece, or read through a second view). */
+  private async completeLineKeys(oid: string, detections: LineDetection[]): Promise<void> {
+    const missing = detections.filter((d) => d.lineKeys === undefined);
+    if (missing.length === 0) return;
+    const lines = new Set(missing.flatMap((d) => Array.from({ length: d.endLine - d.line + 1 }, (_, i) => d.line + i)));
+    const { keys } = await this.lineKeys(oid, { lines });
+    for (const detection of missing) {
+      detection.lineKeys = Array.from({ length: detection.endLine - detection.line + 1 }, (_, i) => keys.get(detection.line + i) ?? '');
+    }
   }
 
   /** Detections of `target` as a finding list, only on added lines when it has previous versions. */
@@ -108,7 +112,10 @@ export class BlobScanCache {
     const scan = await this.scan(target.oid);
     let detections = scan.detections;
     if (detections.length > 0 && target.previousOids && target.previousOids.length > 0) {
-      detections = keepAddedLines(detections, await Promise.all(target.previousOids.map((oid) => this.read(oid))));
+      await this.completeLineKeys(target.oid, detections);
+      const keys = new Set(detections.flatMap((d) => d.lineKeys!));
+      const previous = await Promise.all(target.previousOids.map((oid) => this.lineKeys(oid, { keys })));
+      detections = keepAddedLines(detections, previous.map((counts) => counts.counts));
     }
     return detections.map((detection) => findingOf(detection, target.path));
   }
@@ -116,7 +123,7 @@ export class BlobScanCache {
 
 /** A detection as a finding in `path` (what only the scan needed is dropped). */
 export function findingOf(detection: LineDetection, path: string): Finding {
-  const { offset: _offset, length: _length, lineKey: _lineKey, allowedInline, ...rest } = detection;
+  const { offset: _offset, length: _length, lineKeys: _lineKeys, allowedInline, ...rest } = detection;
   return allowedInline ? { ...rest, path, allowedInline } : { ...rest, path };
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scanText } from '../../src/detect/index.js';
@@ -75,5 +76,50 @@ describe('BlobScanner', () => {
     scanner.data(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`k=${id}`)]));
     scanner.end();
     expect(scanner.result.detections.map((d) => d.column)).toEqual([3]);
+  });
+
+  it('streams UTF-16 in pieces too, finding what one whole scan finds', () => {
+    const id = freshKeyId();
+    const secret = freshSecret();
+    const text = `${'línea de texto\r\n'.repeat(3000)}aws_access_key_id = ${id}\r\naws_secret_access_key = ${secret}\r\n`;
+    const body = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const scanner = new BlobScanner({ chunkBytes: 4096, overlapBytes: 1024 });
+    for (let at = 0; at < body.length; at += 777) scanner.data(body.subarray(at, at + 777));
+    scanner.end();
+    expect(scanner.result.detections.map((d) => [d.value, d.line, d.column])).toEqual([
+      [id, 3001, 21],
+      [secret, 3002, 25],
+    ]);
+  });
+
+  it('reads UTF-16 text inside a binary file (strings of a Windows binary, a .NET resource)', () => {
+    const id = freshKeyId();
+    const secret = freshSecret();
+    const wide = Buffer.from(`AccessKeyId\u0000${id}\u0000SecretAccessKey\u0000${secret}`, 'utf16le');
+    const scanner = new BlobScanner();
+    scanner.data(Buffer.concat([randomBytes(3000), Buffer.from([0, 0, 0x0a]), wide, randomBytes(3000)]));
+    scanner.end();
+    expect(scanner.result.encoding).toBe('binary');
+    expect(scanner.result.detections.map((d) => d.value).sort()).toEqual([id, secret].sort());
+  });
+
+  it('reports nothing in random binary data, where keys would be recognised glued to their neighbours', () => {
+    const scanner = new BlobScanner();
+    scanner.data(randomBytes(8 * 1024 * 1024));
+    scanner.end();
+    expect(scanner.result.detections).toEqual([]);
+  });
+
+  it('keyguard:allow covers the credentials next to it on its line (a key pair), and nothing further away', () => {
+    const scan = (text: string) => {
+      const scanner = new BlobScanner();
+      scanner.data(Buffer.from(text));
+      scanner.end();
+      return scanner.result.detections.map((d) => d.allowedInline);
+    };
+    expect(scan(`new BasicAWSCredentials("${freshKeyId()}", "${freshSecret()}"); // keyguard:allow test account\n`)).toEqual([true, true]);
+    expect(scan(`/* keyguard:allow */ key = "${freshKeyId()}"\n`)).toEqual([true]);
+    expect(scan(`key = "${freshKeyId()}"\n// keyguard:allow\n`)).toEqual([false]); // another line
+    expect(scan(`key = "${freshKeyId()}" ${'x'.repeat(200)} // keyguard:allow\n`)).toEqual([false]); // too far
   });
 });
