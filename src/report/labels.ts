@@ -5,6 +5,10 @@ export const KIND_LABEL: Record<CredentialKind, string> = {
   'access-key-id': 'access key ID',
   'secret-access-key': 'secret access key',
   'session-token': 'session token',
+  'bedrock-api-key': 'Bedrock API key',
+  'bedrock-short-term-key': 'short-term Bedrock API key',
+  'service-specific-credential': 'service-specific credential',
+  'sso-token': 'SSO token',
 };
 
 export function plural(count: number, one: string, many = `${one}s`): string {
