@@ -93,7 +93,8 @@ export function formatText(result: ScanResult, options: TextOptions): string {
   remediation.steps.forEach((step, i) => lines.push(wrap(step, WIDTH, `  ${i + 1}. `, '     ')));
   if (remediation.plan) {
     const { keyFinding, steps } = remediation.plan;
-    const subject = keyFinding ? `${keyFinding.redacted}${keyFinding.accountId ? `, account ${keyFinding.accountId}` : ''}` : 'the key whose secret was exposed';
+    const subject =
+      remediation.plan.subject ?? (keyFinding ? `${keyFinding.redacted}${keyFinding.accountId ? `, account ${keyFinding.accountId}` : ''}` : 'the key whose secret was exposed');
     lines.push('', style.bold(`The plan for ${subject}, in this order:`));
     steps.forEach((step, i) => {
       lines.push(wrap(`${style.bold(step.title)}. ${step.text}`, WIDTH, `  ${i + 1}. `, '     '));

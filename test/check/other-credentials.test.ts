@@ -89,4 +89,25 @@ describe('other AWS credentials are blocked at commit', () => {
     const run = (JSON.parse(sarif.stdout) as { runs: { results: { ruleId: string }[] }[] }).runs[0]!;
     expect(run.results.map((r) => r.ruleId)).toEqual(['aws-bedrock-api-key']);
   });
+
+  it('a pushed Bedrock API key gets its own plan: deactivate and delete its service-specific credential and the user the console made for it', () => {
+    hooked();
+    const remote = Sandbox.bare();
+    try {
+      const account = freshAccountId();
+      repo.gitOk('remote', 'add', 'origin', remote.dir);
+      repo.write('.env', `AWS_BEARER_TOKEN_BEDROCK=${freshBedrockApiKey(account, 'BedrockAPIKey-k3y9')}\n`).gitOk('add', '.');
+      repo.gitOk('commit', '--no-verify', '-m', 'oops');
+      repo.gitOk('push', '--no-verify', '--quiet', 'origin', 'HEAD:main');
+      repo.gitOk('fetch', '--quiet', 'origin');
+      const result = repo.keyguard(['check', '--all']);
+      const text = result.stderr.replace(/\s+/g, ' ');
+      expect(text).toContain(`Treat the Bedrock API key of IAM user BedrockAPIKey-k3y9 (account ${account}) as compromised`);
+      expect(text).toContain('Deactivate the Bedrock API key now, then delete it. It is a service-specific credential of the IAM user BedrockAPIKey-k3y9');
+      expect(text).toContain('Delete the IAM user BedrockAPIKey-k3y9');
+      expect(text).not.toContain('Deactivate the exposed key now');
+    } finally {
+      remote.remove();
+    }
+  });
 });
