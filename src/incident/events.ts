@@ -1,5 +1,6 @@
 import type { FolderData, Problem } from './folder.js';
-import { asArray, asObject, asString, isoTime, stringAt, type JsonObject } from './json-value.js';
+import { REGION_NAME } from './layout.js';
+import { asArray, asObject, asString, at, isoTime, stringAt, type JsonObject } from './json-value.js';
 import { sameLookup, type CloudTrailLookup } from './target.js';
 
 /**
@@ -32,6 +33,13 @@ export interface TrailEvent {
   file: string;
 }
 
+/** What an access key ID looks like, loosely (any prefix): anything else in a record is not shown as one. */
+const KEY_ID = /^[A-Z0-9]{16,128}$/;
+const keyIdOf = (value: unknown) => {
+  const text = asString(value);
+  return text && KEY_ID.test(text) ? text : undefined;
+};
+
 function userNameOf(record: JsonObject, item: JsonObject): string | undefined {
   return stringAt(record, 'userIdentity', 'userName') ?? stringAt(record, 'userIdentity', 'sessionContext', 'sessionIssuer', 'userName') ?? asString(item.Username);
 }
@@ -62,11 +70,12 @@ function toEvent(item: JsonObject, region: string, lookup: CloudTrailLookup, rou
   return {
     eventId,
     time,
-    region: asString(record.awsRegion) ?? region,
+    // The region and key come from the record, but are shown and used as names: only in their own shape.
+    region: REGION_NAME.test(asString(record.awsRegion) ?? '') ? (record.awsRegion as string) : region,
     source: asString(record.eventSource) ?? asString(item.EventSource) ?? '',
     name,
     readOnly: readOnly === true || readOnly === 'true',
-    accessKeyId: stringAt(record, 'userIdentity', 'accessKeyId') ?? asString(item.AccessKeyId),
+    accessKeyId: keyIdOf(at(record, 'userIdentity', 'accessKeyId')) ?? keyIdOf(item.AccessKeyId),
     identity: { type: stringAt(record, 'userIdentity', 'type'), arn: stringAt(record, 'userIdentity', 'arn'), userName: userNameOf(record, item) },
     sourceIp: asString(record.sourceIPAddress),
     userAgent: asString(record.userAgent),

@@ -126,7 +126,10 @@ class RoundReader {
     try {
       value = JSON.parse(text);
     } catch (error) {
-      this.problem(file, `is not valid JSON (${(error as Error).message}): a cut-off or edited file. Collect this round again.`);
+      // V8's message quotes the text around the error: only the position is said, so no file content reaches the report.
+      const position = /position (\d+)/.exec((error as Error).message)?.[1];
+      const where = position ? `at character ${position} of ${text.length}` : `(${text.length} characters)`;
+      this.problem(file, `is not valid JSON ${where}: a cut-off or edited file. Collect this round again.`);
       return undefined;
     }
     const object = asObject(value);

@@ -29,25 +29,48 @@ const safe = (text: string | undefined) => displayPath(text ?? '');
 const stamp = (time: string) => `${time.slice(0, 10)} ${time.slice(11, 19)}Z`;
 const clock = (time: string) => `${time.slice(11, 19)}Z`;
 
-/** Consecutive events alike (same call, key, address, agent, outcome) are one line: a loop of 500 calls reads as one. */
+/**
+ * Consecutive events alike are one line: the same key, address, agent and outcome, and either the
+ * same call or all successful reads (a polling loop of 500 Describe calls reads as one line).
+ */
 interface Run {
   first: TrailEvent;
   last: TrailEvent;
   count: number;
+  names: Map<string, number>;
 }
+
+const quietRead = (event: TrailEvent) => event.readOnly && !event.errorCode;
 
 function runsOf(events: TrailEvent[]): Run[] {
   const runs: Run[] = [];
   const alike = (a: TrailEvent, b: TrailEvent) =>
-    a.name === b.name && a.accessKeyId === b.accessKeyId && a.sourceIp === b.sourceIp && a.userAgent === b.userAgent && a.errorCode === b.errorCode;
+    a.accessKeyId === b.accessKeyId &&
+    a.sourceIp === b.sourceIp &&
+    a.userAgent === b.userAgent &&
+    a.errorCode === b.errorCode &&
+    (a.name === b.name || (quietRead(a) && quietRead(b)));
   for (const event of events) {
     const run = runs[runs.length - 1];
     if (run && alike(run.last, event)) {
       run.last = event;
       run.count++;
-    } else runs.push({ first: event, last: event, count: 1 });
+      run.names.set(event.name, (run.names.get(event.name) ?? 0) + 1);
+    } else runs.push({ first: event, last: event, count: 1, names: new Map([[event.name, 1]]) });
   }
   return runs;
+}
+
+/** "RunInstances", "DescribeRegions ×40 (to 21:27:39Z)", "120 read calls (to ...): DescribeInstances ×60, ..." */
+function runLabel(run: Run): string {
+  if (run.count === 1) return safe(run.first.name);
+  const sameDay = run.first.time.slice(0, 10) === run.last.time.slice(0, 10);
+  const to = `(to ${sameDay ? clock(run.last.time) : stamp(run.last.time)})`;
+  if (run.names.size === 1) return `${safe(run.first.name)} ×${run.count} ${to}`;
+  const names = [...run.names].sort((a, b) => b[1] - a[1]);
+  const shown = names.slice(0, 4).map(([name, count]) => `${safe(name)} ×${count}`);
+  if (names.length > 4) shown.push(`${names.length - 4} more`);
+  return `${run.count} read calls ${to}: ${shown.join(', ')};`;
 }
 
 function timeline(parts: TextParts, out: string[]): void {
@@ -75,7 +98,7 @@ function timeline(parts: TextParts, out: string[]): void {
       lastAgent = agent;
       const text = [
         stamp(first.time),
-        `${safe(first.name)}${run.count > 1 ? ` ×${run.count} (to ${clock(run.last.time)})` : ''}`,
+        runLabel(run),
         first.errorCode ? style.red(`failed: ${safe(first.errorCode)}`) : '',
         `from ${safe(first.sourceIp ?? 'unknown address')}${shownAgent}`,
         keys.size > 1 && first.accessKeyId ? `[${first.accessKeyId}]` : '',

@@ -2,7 +2,8 @@ import { arnName, changesOf, CREDENTIAL_KINDS, isUnderstood, type Change } from 
 import { eventsOf, type TrailEvent } from './events.js';
 import type { FolderData, Problem } from './folder.js';
 import { Inventory, type Existence, type UserDetails } from './inventory.js';
-import { lookupsFor, sameLookup, type CloudTrailLookup, type IncidentTarget } from './target.js';
+import { displayPath } from '../shell-quote.js';
+import { IAM_NAME, isValidLookup, lookupsFor, sameLookup, type CloudTrailLookup, type IncidentTarget } from './target.js';
 
 /**
  * The review of an incident folder as data: what the exposed credential (and what it created) did,
@@ -122,10 +123,12 @@ function ownerOf(target: IncidentTarget, events: TrailEvent[], inventory: Invent
   const fromInventory = inventory.accessKey(target.keyId).userName;
   const own = events.find((event) => event.accessKeyId === target.keyId && event.identity.type);
   const type = own?.identity.type ?? (fromInventory ? 'IAMUser' : undefined);
+  // Names from a record go into commands: only in the shape IAM allows.
+  const iamName = (name: string | undefined) => (name && IAM_NAME.test(name) ? name : undefined);
   return {
-    type,
-    userName: fromInventory ?? (type === 'IAMUser' ? own?.identity.userName : undefined),
-    roleName: type === 'AssumedRole' ? (own?.identity.userName ?? arnName(own?.identity.arn?.split('/').slice(0, -1).join('/'))) : undefined,
+    type: type && /^[A-Za-z]+$/.test(type) ? type : undefined,
+    userName: fromInventory ?? (type === 'IAMUser' ? iamName(own?.identity.userName) : undefined),
+    roleName: type === 'AssumedRole' ? iamName(own?.identity.userName ?? arnName(own?.identity.arn?.split('/').slice(0, -1).join('/'))) : undefined,
   };
 }
 
@@ -167,12 +170,16 @@ export function buildReview(data: FolderData, options: ReviewOptions): Review {
 
   const collected: CloudTrailLookup[] = [];
   for (const lookup of rounds.flatMap((round) => round.lookups)) if (!collected.some((l) => sameLookup(l, lookup))) collected.push(lookup);
+  const warnings: string[] = [];
   const pending: CloudTrailLookup[] = [];
   for (const lookup of [...lookupsFor(options.target), ...entries.flatMap((entry) => lookupsOfChange(entry.change))]) {
+    if (!isValidLookup(lookup)) {
+      warnings.push(`${displayPath(lookup.value)} (${lookup.attribute}) is not in the shape AWS gives it: it is not looked up. Check the record it came from.`);
+      continue;
+    }
     if (!collected.some((l) => sameLookup(l, lookup)) && !pending.some((l) => sameLookup(l, lookup))) pending.push(lookup);
   }
 
-  const warnings: string[] = [];
   const accounts = [...new Set(rounds.map((round) => round.accountId).filter((id): id is string => id !== undefined))];
   if (accounts.length > 1) warnings.push(`The rounds were collected in different AWS accounts (${accounts.join(', ')}).`);
   const keyAccount = options.target.accountId;

@@ -1,4 +1,5 @@
 import { plural } from '../report/labels.js';
+import { displayPath } from '../shell-quote.js';
 import type { ChangeKind } from './changes.js';
 import type { ChangeEntry, Review } from './review.js';
 
@@ -53,7 +54,8 @@ export function supportReply(review: Review): string[] {
   const everything = [...review.credentials, ...review.resources];
   const first = events[0];
   const last = events[events.length - 1];
-  const ips = [...new Set(events.flatMap((e) => e.sourceIp ?? []))];
+  // Addresses come from the records: shown with control characters escaped.
+  const ips = [...new Set(events.flatMap((e) => (e.sourceIp ? [displayPath(e.sourceIp)] : [])))];
   const regions = [...new Set(events.map((e) => e.region))].sort();
   const still = everything.filter((entry) => entry.existence.state !== 'gone');
   const owner = review.owner.userName ? ` (IAM user ${review.owner.userName})` : review.owner.type === 'Root' ? ' (a root user key)' : '';
