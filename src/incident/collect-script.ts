@@ -55,7 +55,9 @@ export function collectScript(request: CollectRequest): string {
     ...lookups.map((lookup) => callLine({ file: '', paged: true, args: lookupArgs(lookup) }, lookupFile('$region', lookup), ['--region "$region"'])),
     ...Object.entries(REGIONAL_INVENTORY).map(([name, spec]) => callLine({ ...spec, file: '' }, `$region/${name}`, ['--region "$region"'])),
   ];
-  const perUser = Object.entries(USER_INVENTORY).map(([name, spec]) => callLine({ ...spec, file: '' }, `iam/users/$user.${name}`, ['--user-name="$user"']));
+  const perUser = Object.entries(USER_INVENTORY).map(([name, spec]) =>
+    callLine({ ...spec, file: '' }, `iam/users/$user.${name}`, ['--user-name="$user"', '--region "$home_region"']),
+  );
   const account = Object.values(ACCOUNT_INVENTORY).map((spec) => callLine(spec, spec.file, ['--region "$home_region"']));
 
   return `${[
@@ -94,7 +96,9 @@ export function collectScript(request: CollectRequest): string {
     "export AWS_PAGER=''",
     ': "${AWS_RETRY_MODE:=adaptive}" "${AWS_MAX_ATTEMPTS:=10}"   # CloudTrail allows 2 lookups a second: retry when throttled',
     'export AWS_RETRY_MODE AWS_MAX_ATTEMPTS',
-    'home_region=${AWS_REGION:-${AWS_DEFAULT_REGION:-us-east-1}}',
+    '# Global calls (STS, IAM) still need a region for the AWS CLI: the configured one, else us-east-1.',
+    'home_region=${AWS_REGION:-${AWS_DEFAULT_REGION:-$(aws configure get region 2>/dev/null)}}',
+    'home_region=${home_region:-us-east-1}',
     `page_size=${PAGE_SIZE}`,
     "written=0 failed=0 absent=''",
     'started=$(date -u +%Y-%m-%dT%H:%M:%SZ)',

@@ -49,7 +49,7 @@ describe('keyguard incident <key> --collect', () => {
     // Read-only calls only; `aws configure get` reads a local file (the exposed-key check).
     for (const call of calls) {
       if (call[0] === 'configure') {
-        expect(call).toEqual(['configure', 'get', 'aws_access_key_id']);
+        expect([['configure', 'get', 'aws_access_key_id'], ['configure', 'get', 'region']]).toContainEqual(call);
         continue;
       }
       expect(call[1]).toMatch(READ_ONLY_OPERATION);
@@ -79,7 +79,9 @@ describe('keyguard incident <key> --collect', () => {
     expect(calls.filter((call) => op(call) === 'ec2 describe-instances').every((call) => option(call, '--filters') === 'Name=instance-state-name,Values=pending,running,stopping,stopped')).toBe(true);
     // IAM: the users, then each user's keys, login profile, policies and groups.
     for (const user of ['deploy-bot', 'support-admin', 'ops']) {
-      const ops = calls.filter((call) => option(call, '--user-name') === user).map(op);
+      const mine = calls.filter((call) => option(call, '--user-name') === user);
+      expect(mine.every((call) => option(call, '--region') === HOME_REGION)).toBe(true);
+      const ops = mine.map(op);
       expect(ops.sort()).toEqual(['iam get-login-profile', 'iam list-access-keys', 'iam list-attached-user-policies', 'iam list-groups-for-user', 'iam list-user-policies']);
     }
     expect(calls.filter((call) => call[0] === 'iam' && option(call, '--user-name') === undefined).map(op).sort()).toEqual(['iam list-policies', 'iam list-roles', 'iam list-users']);
@@ -197,5 +199,28 @@ describe('keyguard incident <key> --collect', () => {
     expect(run('bash', ['--posix', '-n'], ws.box.dir, ws.box.env, script).status).toBe(0);
     // The key is in the script as a plain word, nowhere else than where it is used.
     expect(script.match(new RegExp(keyId, 'g'))!.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('with no region configured anywhere, the global calls name us-east-1 (AWS CLI v1 needs one); it runs under bash --posix too', () => {
+    const story = incidentStory(['eu-west-1', HOME_REGION]);
+    const ws = workspace();
+    story.scenario.writeAnswers(ws.stub.dir, story.round1);
+    const script = ws.keyguard(['incident', story.leaked, '--collect']).stdout;
+    writeFileSync(ws.path('collect.sh'), script);
+    const result = run('bash', ['--posix', 'collect.sh', 'incident'], ws.box.dir, { ...ws.box.env, ...ws.env, AWS_REGION: '', AWS_DEFAULT_REGION: '' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const calls = ws.stub.calls();
+    expect(calls).toContainEqual(['configure', 'get', 'region']);
+    const global = calls.filter((call) => call[0] === 'iam' || call[0] === 'sts' || op(call) === 'ec2 describe-regions');
+    expect(global.length).toBeGreaterThan(10);
+    expect(global.every((call) => option(call, '--region') === HOME_REGION)).toBe(true);
+
+    // The undo script: IAM commands run with AWS_DEFAULT_REGION set the same way.
+    const undo = ws.keyguard(['incident', '--review', 'incident', '--undo']).stdout;
+    writeFileSync(ws.path('undo.sh'), `${undo.replace('#!/bin/sh', '#!/bin/sh\nexport -p >exported.txt; trap \'export -p >exported.txt\' EXIT')}`);
+    const undone = run('sh', ['undo.sh'], ws.box.dir, { ...ws.box.env, ...ws.env, AWS_REGION: '', AWS_DEFAULT_REGION: '', STUB_AWS_DEFAULT_OK: '1' });
+    expect(undone.status).toBe(0);
+    expect(readFileSync(ws.path('exported.txt'), 'utf8')).toMatch(/AWS_DEFAULT_REGION=.?us-east-1/);
   });
 });

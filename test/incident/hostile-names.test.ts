@@ -77,7 +77,7 @@ describe('names an attacker chose', () => {
         const calls = ws.stub.calls();
         const made = (call: string[]) => calls.filter((c) => c.length === call.length && c.every((arg, i) => arg === call[i])).length;
         // Every call is one the script wrote; none came from a name.
-        expect(calls.every((c) => ['iam', 'ec2', 'lambda'].includes(c[0]!))).toBe(true);
+        expect(calls.every((c) => ['iam', 'ec2', 'lambda', 'configure'].includes(c[0]!))).toBe(true);
         expect(made(['ec2', 'delete-key-pair', '--region', 'eu-west-1', `--key-name=${keyName}`])).toBe(runnable(keyName) ? 1 : 0);
         expect(made(['lambda', 'delete-function', '--region', 'eu-west-1', `--function-name=${functionName}`])).toBe(runnable(functionName) ? 1 : 0);
         if (!runnable(keyName) || !runnable(functionName)) expect(undo).toContain('# not run: a name ');

@@ -223,7 +223,7 @@ export class Scenario {
         const absent = what === 'login-profile' && !user.loginProfile
           ? `An error occurred (NoSuchEntity) when calling the GetLoginProfile operation: Login Profile for User ${user.name} cannot be found.`
           : undefined;
-        add(userFile(user.name, what), spec.paged, spec.args, { user: user.name }, () => [bodies[what]], absent);
+        add(userFile(user.name, what), spec.paged, spec.args, { region: HOME_REGION, user: user.name }, () => [bodies[what]], absent);
       }
     }
     return calls;
