@@ -205,6 +205,15 @@ export function reviewText(parts: TextParts): string {
       width,
     ),
   );
+  const exposed = review.targetExistence;
+  if (!review.target.temporary && exposed.state !== 'unknown') {
+    const when = exposed.asOf ? ` (collected ${stamp(exposed.asOf)})` : '';
+    out.push(
+      exposed.state === 'exists' && exposed.detail === 'Active'
+        ? style.red(wrap(`The exposed key is still ACTIVE${when}: deactivate it first (the undo script's first command).`, width))
+        : wrap(`The exposed key is ${exposed.state === 'exists' ? (exposed.detail ?? 'there') : 'deleted'}${when}.`, width),
+    );
+  }
   for (const warning of review.warnings) out.push('', style.yellow(wrap(`Warning: ${warning}`, width)));
   const quoted = printableShellWord(folder);
   if (review.problems.length > 0) {

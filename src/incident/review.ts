@@ -41,6 +41,8 @@ export interface Review {
   target: IncidentTarget;
   /** Who the exposed key belongs to, from the inventory or from its own events. */
   owner: { type: string | undefined; userName: string | undefined; roleName: string | undefined };
+  /** Whether the exposed key itself still exists (and is Active), per the newest inventory. */
+  targetExistence: Existence;
   rounds: RoundSummary[];
   regions: string[];
   /** Events before this time are left out (`--since`). */
@@ -195,6 +197,7 @@ export function buildReview(data: FolderData, options: ReviewOptions): Review {
   return {
     target: options.target,
     owner: ownerOf(options.target, allEvents, inventory),
+    targetExistence: options.target.temporary ? { state: 'unknown', detail: 'temporary keys are not listed by IAM' } : inventory.accessKey(options.target.keyId),
     rounds,
     regions: [...new Set(data.rounds.flatMap((round) => round.regions))].sort(),
     since,

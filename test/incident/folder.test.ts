@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { incidentStory, type Story } from './story.js';
+import { keyIdForAccount } from '../../src/fake-keys.js';
+import { HOME_REGION, Scenario } from './scenario.js';
+import { ACCOUNT, at, incidentStory, instanceId, record, stsClock, type Story } from './story.js';
 import { flat, IncidentWorkspace } from './workspace.js';
 
 /**
@@ -171,3 +173,42 @@ function section(report: string, n: number): string {
   const start = report.indexOf(`\n${n}. `);
   return report.slice(start, report.indexOf(`\n${n + 1}. `, start + 1));
 }
+
+describe('whose key it was', () => {
+  it('a root user key: no --user-name, and the review says the key is still active', () => {
+    const leaked = keyIdForAccount(ACCOUNT);
+    const scenario = new Scenario(ACCOUNT, [HOME_REGION]);
+    scenario.addEvents({ attribute: 'AccessKeyId', value: leaked }, HOME_REGION, [
+      { ...record.getSessionToken(at(1), leaked, keyIdForAccount(ACCOUNT, 'ASIA'), stsClock(24 * 60)), identity: { type: 'Root' } },
+      { ...record.runInstances(HOME_REGION, at(2), leaked, [{ id: instanceId(), type: 'c5.large' }]), identity: { type: 'Root' } },
+    ]);
+    const ws = new IncidentWorkspace();
+    workspaces.push(ws);
+    scenario.writeRound(ws.path('incident'), 1, [{ attribute: 'AccessKeyId', value: leaked }]);
+    const text = flat(ws.keyguard(['incident', '--review', 'incident']).stdout);
+    expect(text).toContain(`keyguard incident review: ${leaked} (AWS account ${ACCOUNT}), a ROOT USER key`);
+    const undo = ws.keyguard(['incident', '--review', 'incident', '--undo']).stdout;
+    expect(undo).toContain('# the exposed key, a root user key: run this signed in as the root user');
+    expect(undo).toContain(`run iam update-access-key --access-key-id=${leaked} --status Inactive\n`);
+    expect(undo).toContain(`run iam delete-access-key --access-key-id=${leaked}\n`);
+    expect(undo).toContain("# not run: credentials a root user obtained cannot be revoked: they stop working when they expire");
+  });
+
+  it('an IAM user key still Active is said at the top; a temporary (ASIA) key: its role\'s sessions are revoked', () => {
+    const story = incidentStory([HOME_REGION]);
+    const { ws } = folderFor(story);
+    expect(flat(ws.keyguard(['incident', '--review', 'incident']).stdout)).toContain('The exposed key is still ACTIVE (collected');
+
+    const temporary = keyIdForAccount(ACCOUNT, 'ASIA');
+    const scenario = new Scenario(ACCOUNT, [HOME_REGION]);
+    const role = { type: 'AssumedRole', userName: 'ci-deploy', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/ci-deploy/build-42` };
+    scenario.addEvents({ attribute: 'AccessKeyId', value: temporary }, HOME_REGION, [{ ...record.createUser(at(1), temporary, 'backdoor'), identity: role }]);
+    const other = new IncidentWorkspace();
+    workspaces.push(other);
+    scenario.writeRound(other.path('incident'), 1, [{ attribute: 'AccessKeyId', value: temporary }]);
+    const undo = other.keyguard(['incident', '--review', 'incident', '--undo']).stdout;
+    const commands = undo.split('\n').filter((line) => line.startsWith('run '));
+    expect(commands[0]).toBe('run iam put-role-policy --role-name=ci-deploy --policy-name=AWSRevokeOlderSessions --policy-document="$(revoke_policy)"');
+    expect(undo).not.toContain(`delete-access-key --access-key-id=${temporary}`);
+  });
+});

@@ -241,9 +241,10 @@ export class Scenario {
         writeFileSync(`${file}.stderr`, error.stderr);
         continue;
       }
-      call.outcome.pages.forEach((body, i) => {
+      const pages = call.outcome.pages;
+      pages.forEach((body, i) => {
         const token = i === 0 ? undefined : tokenFor(call.file, i + 1);
-        const next = call.paged && i < call.outcome.pages.length - 1 ? { NextToken: tokenFor(call.file, i + 2) } : {};
+        const next = call.paged && i < pages.length - 1 ? { NextToken: tokenFor(call.file, i + 2) } : {};
         // The AWS CLI prints JSON indented by 4, NextToken last (botocore's build_full_result).
         writeFileSync(join(dir, `${answerKey({ ...call.key, ...(token ? { token } : {}) })}.json`), `${JSON.stringify({ ...body, ...next }, null, 4)}\n`);
       });
