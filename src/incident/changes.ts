@@ -180,9 +180,4 @@ export function changesOf(event: TrailEvent): Change[] {
   return extractor ? extractor(event) : [];
 }
 
-/** The access key IDs a change hands out: the next layer to look up. */
-export function derivedKeyId(change: Change): string | undefined {
-  return change.kind === 'access-key' || change.kind === 'temporary-credentials' ? change.keyId : undefined;
-}
-
 export const arnName = (arn: string | undefined): string | undefined => arn?.split('/').pop() || undefined;
