@@ -16,6 +16,9 @@ Usage:
   keyguard check --history [<range>]    scan every commit reachable from HEAD, or a range (origin/main..HEAD)
   keyguard baseline                     record what the repository already contains, so only new keys block
   keyguard incident <key ID | path:line> the full plan for a key that escaped, and a script to check every region
+  keyguard incident <key ID> --collect  a script (read-only AWS CLI calls) that collects what the key did, into a folder
+  keyguard incident --review <folder>   what the collected files show the key did, the commands that undo it,
+                                        and a draft reply to AWS support
   keyguard install [--quiet]            set up the git hooks (husky) in this project, for every clone
   keyguard uninstall                    remove exactly what install added
   keyguard doctor                       say whether this clone is protected, and how to fix it
@@ -28,6 +31,13 @@ Options for check:
   --no-color                 no colours (also: NO_COLOR=1; colours only ever on a terminal)
   --backend auto|git|isomorphic-git
                              how to read the repository (default auto: git if installed)
+
+Options for incident --review <folder>:
+  --undo                     print only the undo script     --reply   only the draft reply to AWS support
+  --collect                  print only the next round's collect script (the credentials made from the key)
+  --format json              the whole review as JSON
+  --since <time>             leave out events before this time (2026-03-01T21:00:00Z): your own use of the key
+  Exit code 2 when a collected file is missing, failed or malformed (the review lists them).
 
 Exit codes: 0 nothing found, 1 credentials found (the commit is blocked), 2 error
 (keyguard could not read what is staged, bad usage): the commit is blocked too.
@@ -42,6 +52,18 @@ const CHECK_OPTIONS = {
   color: { type: 'boolean', default: true },
   'no-color': { type: 'boolean' },
   backend: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+const INCIDENT_OPTIONS = {
+  script: { type: 'boolean' },
+  commit: { type: 'string' },
+  collect: { type: 'boolean' },
+  review: { type: 'string' },
+  undo: { type: 'boolean' },
+  reply: { type: 'boolean' },
+  since: { type: 'string' },
+  format: { type: 'string', default: 'text' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -122,15 +144,34 @@ export async function main(argv: string[], io: HookAwareIo): Promise<ExitCode> {
         return await baselineCommand(io);
       }
       case 'incident': {
-        const { values, positionals } = parseArgs({
-          args: rest,
-          options: { script: { type: 'boolean' }, commit: { type: 'string' } },
-          allowPositionals: true,
-          strict: true,
-        });
-        if (positionals.length !== 1) throw new UsageError('incident takes one access key ID, or the path:line keyguard reported.');
+        const { values, positionals } = parseArgs({ args: rest, options: INCIDENT_OPTIONS, allowPositionals: true, strict: true });
+        if (values.help) {
+          io.stdout.write(USAGE);
+          return EXIT_CLEAN;
+        }
+        const reviewing = values.review !== undefined;
+        if (positionals.length > 1 || (!reviewing && positionals.length !== 1)) {
+          throw new UsageError('incident takes one access key ID, or the path:line keyguard reported (or --review <folder>).');
+        }
+        if (!reviewing && (values.undo || values.reply || values.since !== undefined || values.format !== 'text')) {
+          throw new UsageError('--undo, --reply, --since and --format go with --review <folder>.');
+        }
+        if (values.script && (values.collect || reviewing)) throw new UsageError('--script cannot be combined with --collect or --review.');
         const { incident } = await import('./commands/incident.js');
-        return await incident({ target: positionals[0]!, commit: values.commit, scriptOnly: values.script ?? false }, io);
+        return await incident(
+          {
+            target: positionals[0],
+            commit: values.commit,
+            scriptOnly: values.script ?? false,
+            collect: values.collect ?? false,
+            review: values.review,
+            undo: values.undo ?? false,
+            reply: values.reply ?? false,
+            format: oneOf<'text' | 'json'>(values.format, ['text', 'json'], 'format'),
+            since: values.since,
+          },
+          io,
+        );
       }
       case 'doctor': {
         flagsOf(rest);

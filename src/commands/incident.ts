@@ -1,29 +1,55 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { accountIdFromKeyId } from '../detect/account-id.js';
-import { ACCESS_KEY_ID_SHAPE } from '../detect/anchors.js';
 import { judgeKeyIdBody } from '../detect/plausibility.js';
 import { scanText } from '../detect/scan-text.js';
 import type { Detection } from '../detect/types.js';
 import { scanBytes } from '../scan/blob-scanner.js';
 import { runGit } from '../git/run-git.js';
+import { collectScript } from '../incident/collect-script.js';
+import { IncidentFolderError, readIncidentFolder } from '../incident/folder.js';
+import { isoTime } from '../incident/json-value.js';
+import { buildReview, nextRoundLookups, type Review } from '../incident/review.js';
+import { reviewJson } from '../incident/review-json.js';
+import { reviewText } from '../incident/review-text.js';
+import { supportReply } from '../incident/support-reply.js';
+import { lookupsFor, parseTarget, planFor, targetLabel, type IncidentTarget } from '../incident/target.js';
+import { undoPlan, undoScript } from '../incident/undo-script.js';
 import { COMMIT_HEADER_PATH, MESSAGE_PATH, messageOfObject, splitObject } from '../scan/message.js';
 import { TAG_PATH } from '../scan/push.js';
-import { wrap } from '../report/labels.js';
-import { compromisedKeyPlan, incidentScript } from '../report/plan.js';
+import { plural, wrap } from '../report/labels.js';
+import { incidentScript } from '../report/plan.js';
 import { styleFor } from '../report/style.js';
+import { printableShellWord } from '../shell-quote.js';
 import { EXIT_CLEAN, EXIT_ERROR, type ExitCode, type Io } from './io.js';
 
 const LOCATION = /^(.+?):(\d+)(?::(\d+))?$/;
-const WIDTH = 96;
 
 export interface IncidentOptions {
-  /** An access key ID, or `path:line[:column]` where keyguard reported one. */
-  target: string;
+  /** An access key ID, or `path:line[:column]` where keyguard reported one. Optional with --review. */
+  target?: string;
   /** With a location: read the file as it is in this commit. */
   commit?: string;
-  /** Print only the script. */
+  /** Print only the plan's check script. */
   scriptOnly: boolean;
+  /** Print only a collect script: round 1 for a key, or the next round with --review. */
+  collect: boolean;
+  /** The incident folder to review. */
+  review?: string;
+  /** With --review: print only the undo script. */
+  undo: boolean;
+  /** With --review: print only the draft reply to AWS support. */
+  reply: boolean;
+  format: 'text' | 'json';
+  /** With --review: leave out events before this time (ISO 8601). */
+  since?: string;
+}
+
+/** The terminal's width for prose; 80 when it is not a terminal or does not say. */
+function widthOf(io: Io): number {
+  const columns = io.stdout.isTTY ? (io.stdout as { columns?: number }).columns : undefined;
+  const fromEnv = Number(io.env.COLUMNS);
+  const width = columns ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 80);
+  return Math.max(40, width);
 }
 
 /** The access key ID at a reported location (in the working tree, or in a commit). */
@@ -61,56 +87,159 @@ async function keyIdAt(io: Io, path: string, line: number, column: number | unde
   return keyIds[0]!;
 }
 
+/** The target named on the command line: a key ID, or the key ID at a reported location. */
+async function resolveTarget(io: Io, text: string, commit: string | undefined): Promise<IncidentTarget> {
+  const direct = parseTarget(text);
+  if (direct) return direct;
+  const location = LOCATION.exec(text);
+  if (!location) throw new Error(`"${text}" is not an access key ID (AKIA, ASIA, ABIA or ACCA and 16 characters) nor a path:line.`);
+  const keyId = await keyIdAt(io, location[1]!, Number(location[2]), location[3] ? Number(location[3]) : undefined, commit);
+  const target = parseTarget(keyId);
+  if (!target) throw new Error(`there is no access key ID at ${text}.`);
+  return target;
+}
+
 /**
  * `keyguard incident <ACCESS_KEY_ID | path:line[:column]>`: the full plan for a key that escaped,
- * with the key and its account filled into every command, and a script to review and run. keyguard
- * itself calls no AWS or other network service.
+ * with the key and its account filled into every command, and a script to review and run;
+ * `--collect`: the script that collects its CloudTrail events and the account's inventory;
+ * `--review <folder>`: what the collected files show, and the commands that undo it.
+ * keyguard itself calls no AWS or other network service.
  */
 export async function incident(options: IncidentOptions, io: Io): Promise<ExitCode> {
-  let keyId = options.target;
-  const location = LOCATION.exec(options.target);
-  if (!ACCESS_KEY_ID_SHAPE.test(keyId)) {
-    if (!location) {
-      io.stderr.write(`keyguard: "${options.target}" is not an access key ID (AKIA, ASIA, ABIA or ACCA and 16 characters) nor a path:line.\n`);
-      return EXIT_ERROR;
-    }
-    try {
-      keyId = await keyIdAt(io, location[1]!, Number(location[2]), location[3] ? Number(location[3]) : undefined, options.commit);
-    } catch (error) {
-      io.stderr.write(`keyguard: ${(error as Error).message}\n`);
-      return EXIT_ERROR;
-    }
+  let target: IncidentTarget | undefined;
+  try {
+    if (options.target !== undefined) target = await resolveTarget(io, options.target, options.commit);
+  } catch (error) {
+    io.stderr.write(`keyguard: ${(error as Error).message}\n`);
+    return EXIT_ERROR;
   }
-  if (options.scriptOnly) {
-    io.stdout.write(incidentScript(keyId));
+  if (options.review !== undefined) return review(options, options.review, target, io);
+  if (!target) {
+    io.stderr.write('keyguard: incident takes one access key ID, or the path:line keyguard reported (or --review <folder>).\n');
+    return EXIT_ERROR;
+  }
+  if (options.collect) {
+    io.stdout.write(collectScript({ round: 1, lookups: lookupsFor(target), subject: subjectOf(target) }));
     return EXIT_CLEAN;
   }
+  if (options.scriptOnly) {
+    io.stdout.write(incidentScript(target.keyId));
+    return EXIT_CLEAN;
+  }
+  io.stdout.write(planText(target, io));
+  return EXIT_CLEAN;
+}
+
+const subjectOf = (target: IncidentTarget) => `${targetLabel(target)}${target.accountId ? ` (AWS account ${target.accountId})` : ''}`;
+
+function planText(target: IncidentTarget, io: Io): string {
+  const width = widthOf(io);
   const style = styleFor(io.stdout, io.env);
-  const accountId = accountIdFromKeyId(keyId);
+  const { keyId, accountId } = target;
   const out: string[] = [];
   out.push(style.bold(`keyguard incident: ${keyId}${accountId ? ` (AWS account ${accountId})` : ' (its account cannot be decoded offline; aws sts get-access-key-info tells)'}`));
   if (judgeKeyIdBody(keyId.slice(4)) !== 'credential') {
-    out.push(style.yellow('This looks like an example or a placeholder, not a real key. If it is real after all, the plan below applies.'));
+    out.push(style.yellow(wrap('This looks like an example or a placeholder, not a real key. If it is real after all, the plan below applies.', width)));
   }
   out.push(
     '',
     wrap(
       'Treat this key as compromised and do these steps in order. Run the commands yourself, with your own administrator ' +
         'credentials (never the exposed key). keyguard does not contact AWS or any other service.',
-      WIDTH,
+      width,
     ),
   );
-  compromisedKeyPlan({ keyId, accountId, temporary: keyId.startsWith('ASIA') }).forEach((step, i) => {
-    out.push('', wrap(`${style.bold(step.title)}. ${step.text}`, WIDTH, `${i + 1}. `, '   '));
+  planFor(target).forEach((step, i) => {
+    out.push('', wrap(`${style.bold(step.title)}. ${step.text}`, width, `${i + 1}. `, '   '));
     for (const command of step.commands) out.push(`     ${command}`);
     for (const link of step.links) out.push(style.dim(`   ${link.title}: ${link.url}`));
   });
+  const folder = `incident-${keyId}`;
   out.push(
+    '',
+    style.bold('To see exactly what the key did, and get the commands that undo it:'),
+    wrap(
+      'collect its CloudTrail events and your account\'s resources with your own AWS CLI (a script to read first; it only reads), ' +
+        'then let keyguard review the files, offline:',
+      width,
+      '   ',
+      '   ',
+    ),
+    `     keyguard incident ${keyId} --collect > collect.sh`,
+    `     sh collect.sh ${folder}`,
+    `     keyguard incident --review ${folder}`,
     '',
     style.bold('A script to review, then run with your AWS CLI credentials (keyguard incident <key> --script > check-key.sh):'),
     '',
     incidentScript(keyId),
   );
-  io.stdout.write(out.join('\n'));
-  return EXIT_CLEAN;
+  return out.join('\n');
+}
+
+/** The round-1 target of a folder: what its first collect script looked up. */
+function folderTarget(rounds: ReturnType<typeof readIncidentFolder>['rounds']): IncidentTarget | undefined {
+  const first = rounds[0]?.manifest?.lookups.find((lookup) => lookup.attribute === 'AccessKeyId');
+  return first ? parseTarget(first.value) : undefined;
+}
+
+function review(options: IncidentOptions, folder: string, given: IncidentTarget | undefined, io: Io): ExitCode {
+  const only = [options.collect, options.undo, options.reply, options.format === 'json'].filter(Boolean).length;
+  if (only > 1) {
+    io.stderr.write('keyguard: --collect, --undo, --reply and --format json each print one thing: give one of them.\n');
+    return EXIT_ERROR;
+  }
+  const since = options.since === undefined ? undefined : isoTime(options.since);
+  if (options.since !== undefined && !since) {
+    io.stderr.write(`keyguard: --since takes a time such as 2026-03-01T21:00:00Z (got "${options.since}").\n`);
+    return EXIT_ERROR;
+  }
+  let data: ReturnType<typeof readIncidentFolder>;
+  try {
+    data = readIncidentFolder(resolve(io.cwd, folder));
+  } catch (error) {
+    if (!(error instanceof IncidentFolderError)) throw error;
+    io.stderr.write(`keyguard: ${error.message}\n`);
+    return EXIT_ERROR;
+  }
+  const target = given ?? folderTarget(data.rounds);
+  if (!target) {
+    io.stderr.write(
+      `keyguard: cannot tell which key ${folder} is about (round-1/round.json is missing or unreadable). Name it: keyguard incident <key ID> --review ${printableShellWord(folder)}\n`,
+    );
+    return EXIT_ERROR;
+  }
+  const result = buildReview(data, { target, ...(since ? { since } : {}) });
+  const incomplete = result.problems.length > 0;
+  if (options.collect) {
+    io.stdout.write(collectScript({ round: result.nextRound, lookups: nextRoundLookups(result), subject: subjectOf(target) }));
+    return EXIT_CLEAN;
+  }
+  const sections = undoPlan(result);
+  const script = undoScript(result, sections, printableShellWord(folder));
+  const reply = supportReply(result);
+  if (incomplete && (options.undo || options.reply)) warnIncomplete(result, folder, io);
+  if (options.undo) {
+    io.stdout.write(script);
+    return incomplete ? EXIT_ERROR : EXIT_CLEAN;
+  }
+  if (options.reply) {
+    io.stdout.write(`${reply.join('\n')}\n`);
+    return incomplete ? EXIT_ERROR : EXIT_CLEAN;
+  }
+  if (options.format === 'json') {
+    const nextCollectScript = collectScript({ round: result.nextRound, lookups: nextRoundLookups(result), subject: subjectOf(target) });
+    io.stdout.write(reviewJson({ review: result, folder, undoSections: sections, undoScript: script, nextCollectScript, reply }));
+    return incomplete ? EXIT_ERROR : EXIT_CLEAN;
+  }
+  const width = widthOf(io);
+  io.stdout.write(reviewText({ review: result, folder, undoSections: sections, undoScript: script, reply, width, style: styleFor(io.stdout, io.env) }));
+  return incomplete ? EXIT_ERROR : EXIT_CLEAN;
+}
+
+function warnIncomplete(result: Review, folder: string, io: Io): void {
+  io.stderr.write(
+    `keyguard: ${folder} is incomplete (${plural(result.problems.length, 'problem')}; keyguard incident --review ${printableShellWord(folder)} lists them): ` +
+      'what those files hold is missing here.\n',
+  );
 }
