@@ -111,3 +111,43 @@ describe('other AWS credentials are blocked at commit', () => {
     }
   });
 });
+
+describe('keyguard incident for the other kinds', () => {
+  it('a Bedrock API key, by the location the check reported, by its service user name or by value: its plan with the user filled in', () => {
+    hooked();
+    const account = freshAccountId();
+    const key = freshBedrockApiKey(account, 'BedrockAPIKey-w8v2');
+    repo.write('.env', `# settings\nAWS_BEARER_TOKEN_BEDROCK=${key}\n`);
+    for (const target of ['.env:2', `BedrockAPIKey-w8v2-at-${account}`, key]) {
+      const result = repo.keyguard(['incident', target]);
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout.replace(/\s+/g, ' ')).toContain(`keyguard incident: the Bedrock API key of IAM user BedrockAPIKey-w8v2 (account ${account})`);
+      expect(result.stdout).toContain('aws iam update-service-specific-credential --user-name BedrockAPIKey-w8v2 --service-specific-credential-id <ServiceSpecificCredentialId> --status Inactive');
+      expect(result.stdout).toContain('aws iam delete-user --user-name BedrockAPIKey-w8v2');
+      expect(result.stdout).not.toContain(key.slice(4, 40));
+    }
+    const collect = repo.keyguard(['incident', `BedrockAPIKey-w8v2-at-${account}`, '--collect']);
+    expect(collect.status).toBe(0);
+    expect(collect.stdout).toContain('BedrockAPIKey-w8v2');
+    expect(collect.stdout).toContain('lookup-events');
+  });
+
+  it('a CodeCommit credential, a short-term Bedrock key and an SSO token', () => {
+    hooked();
+    const account = freshAccountId();
+    repo.write('.git-credentials', `https://dev-at-${account}:${encodeURIComponent(freshServicePassword())}@git-codecommit.us-east-1.amazonaws.com\n`);
+    const codecommit = repo.keyguard(['incident', '.git-credentials:1']);
+    expect(codecommit.stdout).toContain('aws iam list-service-specific-credentials --user-name dev --service-name codecommit.amazonaws.com');
+
+    const signer = freshKeyId('ASIA');
+    const short = repo.keyguard(['incident', freshBedrockShortTermKey({ signingKeyId: signer, region: 'ap-south-1' })]);
+    expect(short.status).toBe(0);
+    expect(short.stdout).toContain('ap-south-1');
+    expect(short.stdout).toContain('Revoke active sessions');
+    expect(short.stdout).toContain(`keyguard incident ${signer} --collect`);
+
+    const sso = repo.keyguard(['incident', freshSsoToken()]);
+    expect(sso.stdout).toContain('aws sso logout');
+    expect(repo.keyguard(['incident', freshSsoToken(), '--collect']).status).toBe(2);
+  });
+});
