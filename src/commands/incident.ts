@@ -130,9 +130,11 @@ async function resolveTarget(io: Io, text: string, commit: string | undefined): 
   if (direct) return direct;
   const location = LOCATION.exec(text);
   if (!location) {
+    // What was typed is shown cut short: it may be most of a secret.
+    const shown = text.length > 24 ? `${text.slice(0, 12)}…` : text;
     throw new Error(
-      'give an access key ID (AKIA, ASIA, ABIA or ACCA and 16 characters), a service user name (alice-at-111122223333), ' +
-        'a Bedrock API key or SSO token, or the path:line keyguard reported.',
+      `"${shown}" is not an access key ID (AKIA, ASIA, ABIA or ACCA and 16 characters), a service user name ` +
+        '(alice-at-111122223333), a Bedrock API key or SSO token, nor the path:line keyguard reported.',
     );
   }
   return credentialAt(io, location[1]!, Number(location[2]), location[3] ? Number(location[3]) : undefined, commit);
