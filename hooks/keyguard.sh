@@ -5,10 +5,12 @@
 [ "${HUSKY-}" = "0" ] && exit 0
 bin="${0%/*}/../bin/keyguard.js"
 
-# What the detector anchors on (see prefilterPattern in src/detect/anchors.ts): text that does not
-# match cannot hold a finding, so most commits are checked without starting node at all. git and
-# grep run in the C locale: grep is then fast, and git's output is bytes either way.
-pattern='AKIA|ASIA|ABIA|ACCA|QUtJQ|FLSU|BS0lB|QVNJQ|FTSU|BU0lB|QUJJQ|FCSU|BQklB|QUNDQ|FDQ0|BQ0NB|([A-Za-z0-9+/]|\\/|%2[FfBb]|\\u002[FfBb]){40}'
+# What the detector anchors on (see prefilterPattern in src/detect/anchors.ts): key ID prefixes,
+# Bedrock API key prefixes, service user names (-at-<account>), SSO token heads, their base64 forms,
+# runs of 40 secret-key characters. Text that does not match cannot hold a finding, so most commits
+# are checked without starting node at all. git and grep run in the C locale: grep is then fast, and
+# git's output is bytes either way.
+pattern='AKIA|ASIA|ABIA|ACCA|ABSK|bedrock-api-key-|-at-[0-9]{12}|aoaAAAA|aorAAAA|QUtJQ|FLSU|BS0lB|QVNJQ|FTSU|BU0lB|QUJJQ|FCSU|BQklB|QUNDQ|FDQ0|BQ0NB|QUJTS|FCU0|BQlNL|YmVkcm9jay1hcGkta2V5L|JlZHJvY2stYXBpLWtleS|iZWRyb2NrLWFwaS1rZXkt|([A-Za-z0-9+/]|\\/|%2[FfBb]|\\u002[FfBb]){40}'
 case "$1" in
   pre-commit | pre-merge-commit)
     # The staged lines, as git diffs them. Binary files and any failure of git (a corrupt index, no

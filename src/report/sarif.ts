@@ -1,7 +1,7 @@
 import type { CredentialKind } from '../detect/types.js';
 import type { Finding, ScanResult, SuppressedFinding } from '../scan/types.js';
 import { HOMEPAGE, VERSION } from '../version.js';
-import { KIND_LABEL } from './labels.js';
+import { describeDetails, KIND_LABEL } from './labels.js';
 import { describeExposure, incidentTarget } from './remediation.js';
 
 const RULES: { kind: CredentialKind; id: string; name: string; help: string }[] = [
@@ -29,6 +29,38 @@ const RULES: { kind: CredentialKind; id: string; name: string; help: string }[] 
     help:
       'An AWS session token (temporary credentials) is in the file. It stays valid until it expires; if it was pushed, ' +
       'revoke the role\'s active sessions in IAM and rotate whatever issued it.',
+  },
+  {
+    kind: 'bedrock-api-key',
+    id: 'aws-bedrock-api-key',
+    name: 'AwsBedrockApiKey',
+    help:
+      'A long-term Amazon Bedrock API key (ABSK...) is in the file: anyone who has it can run models on your bill. Remove it; ' +
+      'if it was ever pushed, deactivate and delete its service-specific credential in IAM now; `keyguard incident` prints the commands.',
+  },
+  {
+    kind: 'bedrock-short-term-key',
+    id: 'aws-bedrock-short-term-key',
+    name: 'AwsBedrockShortTermKey',
+    help:
+      'A short-term Amazon Bedrock API key (bedrock-api-key-...) is in the file. It works for at most 12 hours; if it was pushed ' +
+      'and has not expired, revoke the sessions of the role that signed it, or deactivate the access key that signed it.',
+  },
+  {
+    kind: 'service-specific-credential',
+    id: 'aws-service-specific-credential',
+    name: 'AwsServiceSpecificCredential',
+    help:
+      'The password of an AWS service-specific credential (CodeCommit HTTPS Git credentials, Amazon Keyspaces) is in the file. ' +
+      'Remove it; if it was ever pushed, deactivate and delete the credential in IAM and create a new one.',
+  },
+  {
+    kind: 'sso-token',
+    id: 'aws-sso-token',
+    name: 'AwsSsoToken',
+    help:
+      'An IAM Identity Center (SSO) token from the AWS CLI cache is in the file. Remove the cache file from the repository; if it ' +
+      'was pushed, sign out (`aws sso logout`) and revoke the user\'s active sessions in IAM Identity Center.',
   },
 ];
 
@@ -79,7 +111,8 @@ export function formatSarif(result: ScanResult): string {
         columnKind: 'utf16CodeUnits',
         results: [...result.findings, ...(result.suppressed ?? [])].map((finding: Finding & { reason?: SuppressedFinding['reason'] }) => {
           const index = ruleIndex.get(finding.kind)!;
-          const account = finding.accountId ? ` (account ${finding.accountId})` : '';
+          const described = describeDetails(finding.details);
+          const account = (finding.accountId ? ` (account ${finding.accountId})` : '') + (described ? ` (${described})` : '');
           return {
             ruleId: RULES[index]!.id,
             ruleIndex: index,
