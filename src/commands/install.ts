@@ -36,7 +36,7 @@ export async function installCommand(io: Io, quiet: boolean): Promise<ExitCode> 
     return EXIT_CLEAN;
   }
   print(io, report, 'keyguard: installed the git hooks. Commits and pushes are now checked for AWS credentials.');
-  io.stdout.write('Commit the .husky/ folder and package.json, so that everyone who clones gets the hooks with npm install.\n');
+  io.stdout.write('Commit package.json (its "prepare" script), so that everyone who clones gets the hooks with npm install.\n');
   return EXIT_CLEAN;
 }
 
