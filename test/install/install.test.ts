@@ -160,6 +160,24 @@ describe('team-wide install', () => {
     expect(blocked.stderr).toContain('src/config.js');
   });
 
+  it('a package that depends on keyguard does not set up hooks in its users\' repositories (only a direct dependency does)', () => {
+    const library = track(Sandbox.empty());
+    library.write('package.json', `${JSON.stringify({ name: 'uses-keyguard', version: '1.0.0', dependencies: { keyguard: `file:${packedKeyguard()}` } }, null, 2)}\n`);
+    library.write('index.js', 'module.exports = 1;\n');
+    const packed = run('npm', ['pack', '--silent', '--pack-destination', library.dir], library.dir, library.env);
+    expect(packed.status, packed.stderr).toBe(0);
+    const project = track(Sandbox.create());
+    const manifest = '{\n  "name": "app",\n  "version": "1.0.0",\n  "private": true\n}\n';
+    project.write('package.json', manifest);
+    const result = project.npm('install', '--foreground-scripts', library.path(packed.stdout.trim()));
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('keyguard: git hooks not installed (keyguard is a dependency of another package here');
+    expect(existsSync(project.path('.git/hooks/pre-commit'))).toBe(false);
+    expect(existsSync(project.path('.husky'))).toBe(false);
+    expect(project.git('config', '--local', '--get-regexp', 'keyguard|hookspath').stdout).toBe('');
+    expect(JSON.parse(readFileSync(project.path('package.json'), 'utf8')).scripts).toBeUndefined();
+  });
+
   it('npm ci --omit=dev in a project that uses keyguard succeeds (keyguard is not installed there)', () => {
     const project = track(projectWithKeyguard());
     project.gitOk('add', '.');
