@@ -70,9 +70,23 @@ function directDependency(projectDir) {
   return !topLevelManifests(join(projectDir, 'node_modules')).some(lists);
 }
 
+/**
+ * `npm install` in keyguard's own source checkout: build dist/ and install its dogfood hooks. This
+ * is not a `prepare` script because `npm pack` runs prepare and prints its banner on stdout, where
+ * the pre-commit framework reads the name of the packed file (language: node).
+ */
+function developmentSetup() {
+  const { spawnSync } = require('node:child_process');
+  if (!existsSync(join(packageDir, 'scripts', 'build.mjs'))) process.exit(0);
+  const build = spawnSync(process.execPath, [join(packageDir, 'scripts', 'build.mjs')], { cwd: packageDir, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+  const hooks = spawnSync(process.execPath, [join(packageDir, 'bin', 'keyguard.js'), 'install', '--quiet'], { cwd: packageDir, stdio: ['ignore', 'inherit', 'inherit'] });
+  process.exit(hooks.status ?? 0);
+}
+
 async function main() {
   if (!project) skip('not run by npm');
-  if (resolve(project) === packageDir) process.exit(0); // installing keyguard's own dependencies
+  if (resolve(project) === packageDir) developmentSetup(); // installing keyguard's own dependencies
   if (env.KEYGUARD_SKIP_INSTALL === '1') skip('KEYGUARD_SKIP_INSTALL=1');
   if (env.HUSKY === '0') skip('HUSKY=0');
   if (env.CI && env.CI !== 'false' && env.CI !== '0') skip('CI');

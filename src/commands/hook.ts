@@ -34,7 +34,16 @@ async function commitMessage(args: string[], io: Io): Promise<ExitCode> {
  * keyguard reads them with replace objects off.
  */
 async function prePush(args: string[], io: HookIo): Promise<ExitCode> {
-  const updates = parsePushLines(await io.readStdin());
+  let input = await io.readStdin();
+  const framework = io.env.PRE_COMMIT_TO_REF;
+  if (input.trim() === '' && framework) {
+    // The pre-commit framework reads git's input itself and hands its hooks the pushed ref in
+    // variables (the first ref of the push only: a limit of the framework).
+    const local = io.env.PRE_COMMIT_LOCAL_BRANCH || 'HEAD';
+    input = `${local} ${framework} ${io.env.PRE_COMMIT_REMOTE_BRANCH || local} ${io.env.PRE_COMMIT_FROM_REF || '0'.repeat(framework.length)}\n`;
+    args = [io.env.PRE_COMMIT_REMOTE_NAME ?? '', io.env.PRE_COMMIT_REMOTE_URL ?? ''].filter(Boolean);
+  }
+  const updates = parsePushLines(input);
   const env = { ...io.env, GIT_NO_REPLACE_OBJECTS: '1' };
   let repository: Repository | undefined;
   try {

@@ -1,10 +1,12 @@
 import { existsSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { packageRoot } from '../package-root.js';
 import { toPosix } from '../posix-path.js';
 import { configGet, configSet, configUnset, runGitSync } from './git.js';
 import { DISPATCHED_HOOKS, removeDispatchers, renderDispatcher, stateDir, writeDispatchers, type ChainedFolder } from './dispatcher.js';
 import { hasBlock, isEmptyScript, withoutBlock } from './hook-scripts.js';
 import { isProblem, locateProject, type ProjectLayout } from './layout.js';
+import { detectManagers, managerRunsKeyguard } from './managers.js';
 import { PREPARE_COMMAND, updatePrepare, withoutPrepare, withPrepare, type PrepareChange } from './package-json.js';
 import { recordRemoteUrls } from './remote-urls.js';
 import { ENABLED_WORKTREE_CONFIG, listWorktrees, unprotectWorktree } from './worktrees.js';
@@ -89,6 +91,16 @@ export async function install(startDir: string, env: NodeJS.ProcessEnv = process
   const layout = located;
   const { gitRoot } = layout;
 
+  // Another hook manager in charge: keyguard runs inside it, and never takes its hooks away.
+  const manager = detectManagers(gitRoot, layout.huskyDir, layout.packageJson).find((candidate) => candidate.name !== 'husky');
+  if (manager) {
+    if (!managerRunsKeyguard(gitRoot, manager)) {
+      return { ...report, failed: `${manager.name} manages git's hooks here (${manager.configFile}); add keyguard to it as the README shows (Install: ${manager.name}), then run: ${manager.install}` };
+    }
+    report.lines.push(`${manager.name} manages git's hooks here and runs keyguard (${manager.configFile}): nothing to change. Check with: npx keyguard doctor`);
+    return report;
+  }
+
   const localHooksPath = configGet(gitRoot, 'core.hooksPath', 'local', env);
   const globalHooksPath = configGet(gitRoot, 'core.hooksPath', 'global', env);
   const firstInstall = configGet(gitRoot, PREVIOUS_HOOKS_PATH, 'local', env) === undefined && configGet(gitRoot, HOOKS_PATH_WAS_UNSET, 'local', env) === undefined;
@@ -155,7 +167,8 @@ export async function install(startDir: string, env: NodeJS.ProcessEnv = process
   }
   for (const key of RETIRED_KEYS) configUnset(gitRoot, key);
 
-  if (layout.packageJson) {
+  // keyguard's own source checkout (its dogfood hooks) needs no prepare script.
+  if (layout.packageJson && resolve(layout.projectDir) !== resolve(packageRoot())) {
     let prepare: PrepareChange = { changed: false, createdScripts: false, before: undefined };
     try {
       prepare = updatePrepare(layout.packageJson, withPrepare);

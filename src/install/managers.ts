@@ -60,3 +60,15 @@ export function managerFix(owner: string, managers: HookManager[]): string {
     }
   }
 }
+
+/** Whether a manager's configuration runs keyguard (a command naming it). */
+export function managerRunsKeyguard(gitRoot: string, manager: HookManager): boolean {
+  const file = join(gitRoot, manager.configFile);
+  if (!existsSync(file)) return false;
+  const text = readFileSync(file, 'utf8');
+  if (manager.name === 'simple-git-hooks' && file.endsWith('package.json')) {
+    const config = (packageJsonOf(file)['simple-git-hooks'] ?? {}) as Record<string, unknown>;
+    return typeof config['pre-commit'] === 'string' && /keyguard/.test(config['pre-commit']);
+  }
+  return /keyguard/.test(text);
+}

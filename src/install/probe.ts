@@ -140,11 +140,12 @@ export function probeHooks(target: ProbeTarget, env: NodeJS.ProcessEnv): ProbeRe
     must(git(clone, ['add', '--', PROBE_FILE], gitEnv), 'git add');
     results.push(verdict('pre-commit', git(clone, ['commit', '--quiet', '-m', 'keyguard doctor probe'], gitEnv), keyId));
 
-    // A commit of its own, made without hooks and pushed by its id: nothing else goes with it.
+    // A commit of its own (no parent: nothing else goes with it), made without hooks, on a branch of the throwaway clone.
     const blob = must(git(clone, ['hash-object', '-w', '--stdin'], gitEnv, `[probe]\naws_access_key_id = ${keyId}\n`), 'git hash-object');
     const tree = must(git(clone, ['mktree'], gitEnv, `100644 blob ${blob}\t${PROBE_FILE}\n`), 'git mktree');
     const commit = must(git(clone, ['commit-tree', tree], gitEnv, 'keyguard doctor probe\n'), 'git commit-tree');
-    results.push(verdict('pre-push', git(clone, ['push', '--quiet', remote, `${commit}:refs/heads/keyguard-doctor-probe`], gitEnv), keyId));
+    must(git(clone, ['update-ref', 'refs/heads/keyguard-doctor-probe', commit], gitEnv), 'git update-ref');
+    results.push(verdict('pre-push', git(clone, ['push', '--quiet', remote, 'refs/heads/keyguard-doctor-probe'], gitEnv), keyId));
     return results;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
