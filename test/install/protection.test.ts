@@ -25,7 +25,7 @@ afterEach(() => {
 /** A project with keyguard installed by npm, its own husky-style pre-commit script, one clean commit. */
 function protectedProject(options: { preCommit?: string } = {}): Sandbox {
   const project = track(projectWithKeyguard());
-  project.write('.husky/pre-commit', options.preCommit ?? 'echo project-script-ran >> .git/project-script\n');
+  project.write('.husky/pre-commit', options.preCommit ?? 'echo project-script-ran >> "$(git rev-parse --git-common-dir)/project-script"\n');
   project.write('src/app.js', 'export const app = 1;\n');
   project.gitOk('add', '.');
   project.gitOk('commit', '--quiet', '-m', 'init');
@@ -52,10 +52,11 @@ describe('the work tree cannot take the hooks away (item 2)', () => {
     const project = protectedProject();
     expect(project.git('config', 'core.hooksPath').status).not.toBe(0);
     expect(readFileSync(project.path('.git/hooks/pre-commit'), 'utf8')).toContain('# keyguard: what git runs for this hook');
+    const ranBefore = readFileSync(project.path('.git/project-script'), 'utf8');
     project.write('config.ini', keyFile()).gitOk('add', '.');
     expectBlocked(project.git('commit', '-m', 'key'));
-    // The project's own script ran first, as husky would run it.
-    expect(readFileSync(project.path('.git/project-script'), 'utf8')).toBe('project-script-ran\n');
+    // The project's own script ran too, as husky would run it.
+    expect(readFileSync(project.path('.git/project-script'), 'utf8')).toBe(`${ranBefore}project-script-ran\n`);
   });
 
   it('after `git sparse-checkout set src` (no .husky/ in the work tree) a key commit is blocked', () => {
