@@ -35,12 +35,8 @@ async function commitMessage(args: string[], io: Io): Promise<ExitCode> {
  */
 async function prePush(args: string[], io: HookIo): Promise<ExitCode> {
   let input = await io.readStdin();
-  const framework = io.env.PRE_COMMIT_TO_REF;
-  if (input.trim() === '' && framework) {
-    // The pre-commit framework reads git's input itself and hands its hooks the pushed ref in
-    // variables (the first ref of the push only: a limit of the framework).
-    const local = io.env.PRE_COMMIT_LOCAL_BRANCH || 'HEAD';
-    input = `${local} ${framework} ${io.env.PRE_COMMIT_REMOTE_BRANCH || local} ${io.env.PRE_COMMIT_FROM_REF || '0'.repeat(framework.length)}\n`;
+  if (input.trim() === '' && (io.env.PRE_COMMIT_TO_REF !== undefined || io.env.PRE_COMMIT_REMOTE_NAME !== undefined)) {
+    input = await frameworkPushLine(io);
     args = [io.env.PRE_COMMIT_REMOTE_NAME ?? '', io.env.PRE_COMMIT_REMOTE_URL ?? ''].filter(Boolean);
   }
   const updates = parsePushLines(input);
@@ -63,6 +59,23 @@ async function prePush(args: string[], io: HookIo): Promise<ExitCode> {
   } finally {
     repository?.close();
   }
+}
+
+/**
+ * The push as the pre-commit framework describes it in variables (it reads git's input itself, and
+ * hands its hooks the first ref of the push only: a limit of the framework). PRE_COMMIT_FROM_REF may
+ * be a revision (`<first new commit>^`); for a branch whose new commits reach a root commit the
+ * framework gives no refs at all (it runs "on all files"): then everything the local branch has that
+ * the remote's tracking branches do not is checked.
+ */
+async function frameworkPushLine(io: Io): Promise<string> {
+  const { runGit } = await import('../git/run-git.js');
+  const resolveRef = async (revision: string) =>
+    (await runGit({ cwd: io.cwd, env: io.env }, ['rev-parse', '--verify', '--end-of-options', `${revision}^{commit}`])).toString('utf8').trim();
+  const local = io.env.PRE_COMMIT_LOCAL_BRANCH || 'HEAD';
+  const to = await resolveRef(io.env.PRE_COMMIT_TO_REF || local);
+  const from = io.env.PRE_COMMIT_FROM_REF ? await resolveRef(io.env.PRE_COMMIT_FROM_REF) : '0'.repeat(to.length);
+  return `${local} ${to} ${io.env.PRE_COMMIT_REMOTE_BRANCH || local} ${from}\n`;
 }
 
 /** `keyguard hook <name> [git's arguments]`: what the hook scripts run. */
