@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { RepositoryReadError, UnsupportedRepositoryError } from './errors.js';
 import { discoverRepository, type RepositoryLocation } from './discover.js';
-import type { Exposure, ExposureQuery } from './exposure.js';
+import type { ExposureAnswer, ExposureQuery } from './exposure.js';
 import { parseIndex, type ParsedIndex } from './index-file.js';
 import { isRegularFile, MODE_GITLINK, MODE_SYMLINK, type BlobSink, type IndexEntry, type Repository, type StagedChange } from './types.js';
 
@@ -185,8 +185,8 @@ export class IsomorphicGitRepository implements Repository {
     throw historyNeedsGit();
   }
 
-  async exposure(queries: ExposureQuery[]): Promise<Exposure[]> {
-    return queries.map(() => ({ state: 'unknown', reason: 'finding it in the history needs the git executable' }));
+  async exposure(queries: ExposureQuery[]): Promise<ExposureAnswer> {
+    return { exposures: queries.map(() => ({ state: 'unknown', reason: 'finding it in the history needs the git executable' })), facts: {} };
   }
 
   close(): void {}
