@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { prePushHookRuns } from '../git/hooks-installed.js';
 import { backendFromEnv, openRepository } from '../git/open.js';
 import { loadPolicy } from '../policy/policy.js';
 import type { Repository } from '../git/types.js';
@@ -23,7 +24,8 @@ async function commitMessage(args: string[], io: Io): Promise<ExitCode> {
   const file = args[0];
   if (!file) throw new Error('commit-msg needs the message file');
   const findings = scanCommitMessage(readFileSync(resolve(io.cwd, file), 'utf8'));
-  await renderResult({ findings, stats: emptyStats() }, { ...text, scope: 'message' }, io);
+  const facts = findings.length > 0 ? { prePushHook: await prePushHookRuns({ cwd: io.cwd, env: io.env }) } : undefined;
+  await renderResult({ findings, stats: emptyStats(), ...(facts ? { facts } : {}) }, { ...text, scope: 'message' }, io);
   return findings.length > 0 ? EXIT_FOUND : EXIT_CLEAN;
 }
 

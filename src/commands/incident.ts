@@ -53,8 +53,22 @@ async function keyIdAt(io: Io, path: string, line: number, column: number | unde
     if (!existsSync(file)) throw new Error(`no such file: ${path}.`);
     text = decodeContent(readFileSync(file)).text;
   }
-  const candidates = scanText(text).filter((d) => d.kind === 'access-key-id' && d.line === line && (column === undefined || d.column === column));
-  const keyIds = [...new Set(candidates.map((d) => d.value))];
+  const detections = scanText(text);
+  const here = detections.filter((d) => d.line === line && (column === undefined || d.column === column));
+  let keyIds = [...new Set(here.filter((d) => d.kind === 'access-key-id').map((d) => d.value))];
+  if (keyIds.length === 0 && here.length > 0) {
+    // The check reported a secret or a session token here: its key ID is the one written closest to it.
+    const nearest = detections
+      .filter((d) => d.kind === 'access-key-id')
+      .sort((a, b) => Math.abs(a.line - line) - Math.abs(b.line - line))[0];
+    if (nearest === undefined) {
+      throw new Error(
+        `${path}:${line} holds a ${here[0]!.kind === 'session-token' ? 'session token' : 'secret access key'} without its access key ID. ` +
+          'Find the key ID (next to the secret in ~/.aws/credentials, or in the IAM console), then run: keyguard incident <access key ID>',
+      );
+    }
+    keyIds = [nearest.value];
+  }
   if (keyIds.length === 0) throw new Error(`there is no access key ID at ${path}:${line}${column ? `:${column}` : ''}.`);
   if (keyIds.length > 1) throw new Error(`there are ${keyIds.length} access key IDs on ${path}:${line}; add the column (path:line:column).`);
   return keyIds[0]!;

@@ -1,0 +1,71 @@
+import { SEVERITY, type Exposure } from '../git/exposure.js';
+import type { Finding } from '../scan/types.js';
+
+/**
+ * Findings grouped by credential: one access key (its key ID, and the secret access key or session
+ * token found beside it), or a secret found without its key ID. A key in 26 commits and 3 files is
+ * one credential with 26 locations, reported once, with one plan.
+ */
+export interface Credential {
+  /** What the report names it by: the key ID when there is one, else the secret. */
+  subject: Finding;
+  /** Every finding of the credential, key ID and secret alike, in report order. */
+  findings: Finding[];
+  /** The worst of its findings' situations (the finding it comes from is `exposed`). */
+  exposure: Exposure | undefined;
+  /** The commit that introduced it, when it is in one: the oldest known. */
+  introducedIn: string | undefined;
+}
+
+/** A secret or session token belongs to a key ID written within this many lines of it, in the same file and commit. */
+const PAIR_REACH_LINES = 5;
+
+const identity = (finding: Finding) => `${finding.kind}\0${finding.fingerprint}`;
+
+function beside(a: Finding, b: Finding): boolean {
+  return a.path === b.path && a.commit === b.commit && Math.abs(a.line - b.line) <= PAIR_REACH_LINES;
+}
+
+export function worstExposure(findings: Finding[]): Exposure | undefined {
+  let worst: Exposure | undefined;
+  for (const finding of findings) {
+    const exposure = finding.exposure;
+    if (exposure && (worst === undefined || SEVERITY[exposure.state] > SEVERITY[worst.state])) worst = exposure;
+  }
+  return worst;
+}
+
+/** Commits of an exposure that hold the credential, oldest first. */
+export function exposureCommits(exposure: Exposure | undefined): string[] {
+  return exposure && 'commits' in exposure ? exposure.commits : [];
+}
+
+export function groupCredentials(findings: Finding[]): Credential[] {
+  const byIdentity = new Map<string, Finding[]>();
+  for (const finding of findings) byIdentity.set(identity(finding), [...(byIdentity.get(identity(finding)) ?? []), finding]);
+  const keyIds = [...byIdentity.values()].filter((group) => group[0]!.kind === 'access-key-id');
+  const owner = new Map<string, Finding[]>(); // identity of a secret or token → the key ID group it belongs to
+  for (const group of byIdentity.values()) {
+    if (group[0]!.kind === 'access-key-id') continue;
+    let best: { keyId: Finding[]; count: number } | undefined;
+    for (const keyId of keyIds) {
+      const count = group.filter((finding) => keyId.some((k) => beside(k, finding))).length;
+      if (count > 0 && (best === undefined || count > best.count)) best = { keyId, count };
+    }
+    if (best) owner.set(identity(group[0]!), best.keyId);
+  }
+  const credentials = new Map<Finding[], Finding[]>();
+  for (const group of byIdentity.values()) {
+    const head = group[0]!.kind === 'access-key-id' ? group : (owner.get(identity(group[0]!)) ?? group);
+    credentials.set(head, [...(credentials.get(head) ?? []), ...group]);
+  }
+  const order = new Map(findings.map((finding, i) => [finding, i]));
+  return [...credentials].map(([head, members]) => {
+    members.sort((a, b) => order.get(a)! - order.get(b)!);
+    const exposure = worstExposure(members);
+    const subject = head[0]!;
+    const introducedIn =
+      exposureCommits(subject.exposure)[0] ?? exposureCommits(exposure)[0] ?? members.find((finding) => finding.commit !== undefined)?.commit;
+    return { subject, findings: members, exposure, introducedIn };
+  });
+}
