@@ -1,7 +1,7 @@
 import { prepareCredentialDigests } from '../detect/identity.js';
 import { discoverRepository } from '../git/discover.js';
 import { NotARepositoryError } from '../git/errors.js';
-import type { Exposure } from '../git/exposure.js';
+import type { Exposure } from '../git/exposure-types.js';
 import { prePushHookRuns } from '../git/hooks-installed.js';
 import { openRepository, type BackendChoice } from '../git/open.js';
 import { GitTimeoutError } from '../git/run-git.js';
@@ -114,9 +114,12 @@ export async function attachExposure(repository: Repository, result: ScanResult,
 }
 
 /** Whether keyguard's pre-push hook runs here (asked only when something was found, for the advice on --no-verify). */
-export async function attachHookFacts(repository: Repository, result: ScanResult, io: Io): Promise<void> {
-  if (repository.backend !== 'git') return;
-  result.facts = { ...result.facts, prePushHook: await prePushHookRuns({ cwd: io.cwd, env: io.env }) };
+export function hookFacts(io: Io): { prePushHook: boolean } {
+  try {
+    return { prePushHook: prePushHookRuns(discoverRepository(io.cwd, io.env)) };
+  } catch {
+    return { prePushHook: false };
+  }
 }
 
 /** The width reports are wrapped to: the terminal's, else COLUMNS, else 80. */
@@ -154,7 +157,8 @@ export async function check(options: CheckOptions, io: Io): Promise<ExitCode> {
     result.stats.backend = repository.backend;
     // How far a key has travelled is looked up only when something is found: the clean path stays fast.
     if (result.findings.length > 0 && root !== undefined) {
-      await Promise.all([attachExposure(repository, result, io.env), options.scope === 'staged' ? attachHookFacts(repository, result, io) : undefined]);
+      await attachExposure(repository, result, io.env);
+      if (options.scope === 'staged') result.facts = { ...result.facts, ...hookFacts(io) };
     }
     await renderResult(result, options, io);
     return result.findings.length > 0 ? EXIT_FOUND : EXIT_CLEAN;

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { prePushHookRuns } from '../git/hooks-installed.js';
 import { backendFromEnv, openRepository } from '../git/open.js';
 import { loadPolicy } from '../policy/policy.js';
 import type { Repository } from '../git/types.js';
@@ -9,7 +8,7 @@ import { parsePushLines } from '../scan/push.js';
 import { scanPush } from '../scan/sources.js';
 import { emptyStats } from '../scan/types.js';
 import { VERSION } from '../version.js';
-import { attachExposure, check, renderResult, repositoryRoot } from './check.js';
+import { attachExposure, check, hookFacts, renderResult, repositoryRoot } from './check.js';
 import { reportError } from './errors.js';
 import { EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, type ExitCode, type Io } from './io.js';
 
@@ -24,7 +23,7 @@ async function commitMessage(args: string[], io: Io): Promise<ExitCode> {
   const file = args[0];
   if (!file) throw new Error('commit-msg needs the message file');
   const findings = scanCommitMessage(readFileSync(resolve(io.cwd, file), 'utf8'));
-  const facts = findings.length > 0 ? { prePushHook: await prePushHookRuns({ cwd: io.cwd, env: io.env }) } : undefined;
+  const facts = findings.length > 0 ? hookFacts(io) : undefined;
   await renderResult({ findings, stats: emptyStats(), ...(facts ? { facts } : {}) }, { ...text, scope: 'message' }, io);
   return findings.length > 0 ? EXIT_FOUND : EXIT_CLEAN;
 }

@@ -29,7 +29,13 @@ export const KEY_ID_STRETCH_ITERATIONS = 4096;
 const DIGEST_BYTES = 16;
 const KEY_ID_SALT = 'keyguard-kg2\0access-key-id';
 
-const digests = new Map<string, Buffer>();
+/**
+ * Computed digests, shared by every copy of this module: the CLI's bundle and the chunks it loads on
+ * demand each carry one (see scripts/build.mjs), and a stretched digest is worth computing once.
+ */
+const SHARED = Symbol.for('keyguard.credentialDigests');
+const digests: Map<string, Buffer> = ((globalThis as Record<symbol, unknown>)[SHARED] as Map<string, Buffer> | undefined) ?? new Map();
+(globalThis as Record<symbol, unknown>)[SHARED] = digests;
 const memoKey = (kind: CredentialKind, value: string) => `${kind}\0${value}`;
 
 function fastDigest(kind: CredentialKind, value: string): Buffer {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readConfigFile } from '../git/config-file.js';
 import { runGit, type GitContext } from '../git/run-git.js';
 
 /** What the exposure lookup needs to know about a repository's refs and remotes, read with two git processes. */
@@ -20,22 +21,16 @@ export interface RepositoryRefs {
   partialClone: boolean;
 }
 
-const REF_FORMAT = '%(objectname) %(objecttype) %(*objectname) %(*objecttype) %(refname) %(symref)';
+const FIELDS = ['objectname', 'objecttype', '*objectname', '*objecttype', 'refname', 'HEAD', 'upstream:short', 'symref'];
+const REF_FORMAT = FIELDS.map((field) => `%(${field})`).join('%00');
 
-/** Reads refs and the configuration that matters here; `timeoutMs` bounds each git process. */
-export async function readRefs(context: GitContext, gitDir: string, timeoutMs: number): Promise<RepositoryRefs> {
-  const [refsOut, configOut] = await Promise.all([
-    runGit(context, ['for-each-ref', `--format=${REF_FORMAT}`, 'refs/heads', 'refs/tags', 'refs/remotes'], undefined, timeoutMs),
-    // Exit code 1 means no such setting.
-    runGit(context, ['config', '-z', '--get-regexp', '^(remote\\..+\\.(url|promisor)|extensions\\.partialclone|branch\\..+\\.(remote|merge))$'], undefined, timeoutMs).catch(
-      () => Buffer.alloc(0),
-    ),
-  ]);
-  const config = new Map<string, string>();
-  for (const entry of configOut.toString('utf8').split('\0')) {
-    const newline = entry.indexOf('\n');
-    if (newline > 0) config.set(entry.slice(0, newline), entry.slice(newline + 1));
-  }
+/**
+ * Reads refs with one git process (`timeoutMs` bounds it); remotes and the partial-clone setting come
+ * from the repository's config file, read in-process.
+ */
+export async function readRefs(context: GitContext, location: { gitDir: string; commonDir: string }, timeoutMs: number): Promise<RepositoryRefs> {
+  const refsOut = await runGit(context, ['for-each-ref', `--format=${REF_FORMAT}`, 'refs/heads', 'refs/tags', 'refs/remotes'], undefined, timeoutMs);
+  const config = readConfigFile(location.commonDir);
   const remotes = [...new Set([...config.keys()].filter((key) => /^remote\..+\.url$/.test(key)).map((key) => key.slice('remote.'.length, -'.url'.length)))].sort(
     (a, b) => b.length - a.length,
   );
@@ -43,11 +38,17 @@ export async function readRefs(context: GitContext, gitDir: string, timeoutMs: n
   const tips = new Set<string>();
   const remoteDefaults = new Map<string, string>();
   const remoteBranches: string[] = [];
+  let branch: string | undefined;
+  let upstream: string | undefined;
   for (const line of refsOut.toString('utf8').split('\n')) {
-    const [oid, type, peeled, peeledType, refname, symref] = line.split(' ');
+    const [oid, type, peeled, peeledType, refname, head, upstreamName, symref] = line.split('\0');
     if (!oid || !refname) continue;
     if (type === 'commit') tips.add(oid);
     else if (peeledType === 'commit' && peeled) tips.add(peeled);
+    if (head === '*' && refname.startsWith('refs/heads/')) {
+      branch = refname.slice('refs/heads/'.length);
+      upstream = upstreamName || undefined;
+    }
     if (!refname.startsWith('refs/remotes/')) continue;
     if (refname.endsWith('/HEAD')) {
       if (symref) remoteDefaults.set(refname.slice('refs/remotes/'.length, -'/HEAD'.length), symref.slice('refs/remotes/'.length));
@@ -55,19 +56,11 @@ export async function readRefs(context: GitContext, gitDir: string, timeoutMs: n
       remoteBranches.push(refname.slice('refs/remotes/'.length));
     }
   }
-  const head = readHead(gitDir);
+  const head = readHead(location.gitDir);
   if (head.oid) tips.add(head.oid);
-
-  let upstream: string | undefined;
-  const branch = head.branch?.startsWith('refs/heads/') ? head.branch.slice('refs/heads/'.length) : undefined;
-  if (branch) {
-    const name = branch;
-    const remote = config.get(`branch.${name}.remote`);
-    const merge = config.get(`branch.${name}.merge`);
-    if (remote && remote !== '.' && merge?.startsWith('refs/heads/')) upstream = `${remote}/${merge.slice('refs/heads/'.length)}`;
-    if (upstream && !remoteBranches.includes(upstream)) upstream = undefined;
-  }
-  const partialClone = config.has('extensions.partialclone') || [...config].some(([key, value]) => /^remote\..+\.promisor$/.test(key) && value === 'true');
+  if (upstream && !remoteBranches.includes(upstream)) upstream = undefined;
+  // git reads extensions from this file only; remotes that are promisors say so here too.
+  const partialClone = config.has('extensions.partialclone') || [...config].some(([key, values]) => /^remote\..+\.promisor$/.test(key) && values.includes('true'));
   return { tips: [...tips], remoteDefaults, remoteBranches, remotes, ...(branch ? { branch } : {}), ...(upstream ? { upstream } : {}), partialClone };
 }
 

@@ -5,59 +5,16 @@ import { readRefs, remoteOf, type RepositoryRefs } from '../exposure/refs.js';
 import type { TokenSet } from '../exposure/candidates.js';
 import { listCommits, walkHistory } from '../exposure/walk.js';
 import { discoverRepository } from './discover.js';
+import type { BranchFacts, Exposure, ExposureAnswer, ExposureQuery, PushedTo } from './exposure-types.js';
 import { runGit, type GitContext } from './run-git.js';
-
-/**
- * How far a credential has travelled, looked up offline in the repository:
- * - staged: in no commit of the history (every commit was searched): still private;
- * - partial: not in any commit searched so far (or only in local ones), but part of the history is not
- *   searched yet (the walk ran out of time and continues next time, or a partial clone lacks files);
- * - committed: in local commits that no remote-tracking ref contains: not pushed yet;
- * - pushed: in a commit a remote-tracking ref contains: public as far as keyguard can tell;
- * - unknown: the lookup could not run at all.
- */
-export type Exposure =
-  | { state: 'staged'; searched: number }
-  | { state: 'partial'; commits: string[]; searched: number; total: number; unreadFiles: number; reason?: string }
-  | { state: 'committed'; commits: string[] }
-  | { state: 'pushed'; commits: string[]; remoteRefs: string[]; remotes: PushedTo[] }
-  | { state: 'unknown'; reason: string };
-
-/** The remote-tracking refs of one remote that contain a commit, its default branch first. */
-export interface PushedTo {
-  remote: string;
-  refs: string[];
-}
-
-export interface ExposureQuery {
-  kind: CredentialKind;
-  /** The credential itself (decoded): every form it was written in is recorded by value. */
-  value: string;
-  /** The commit it was found in, when the scan was of commits. */
-  commit?: string;
-}
-
-/** What the remediation needs to know about the branch, found while looking up. */
-export interface BranchFacts {
-  /** The current branch's upstream (`origin/main`), when it has one. */
-  upstream?: string;
-  /** A remote branch to compare with when there is no upstream (`origin/main`). */
-  remoteBranch?: string;
-}
-
-export interface ExposureAnswer {
-  exposures: Exposure[];
-  facts: BranchFacts;
-}
-
-/** Which answer is worse, when one credential is found several times. */
-export const SEVERITY: Record<Exposure['state'], number> = { staged: 0, partial: 1, committed: 2, unknown: 3, pushed: 4 };
 
 /** Git processes that only read refs and lists get at least this long, even when the walk has no time left. */
 const BOOKKEEPING_MS = 3000;
 
 /** What the history search covered. */
-type Coverage = { complete: true; total: number } | { complete: false; searched: number; total: number; unreadFiles: number; reason?: string };
+type Coverage =
+  | { complete: true; total: number }
+  | { complete: false; searched: number; total: number; unreadFiles: number; timedOut: boolean; reason?: string };
 
 /**
  * Looks up every credential in one pass over the history: the exposure record is brought up to
@@ -69,7 +26,7 @@ type Coverage = { complete: true; total: number } | { complete: false; searched:
 export async function lookUpExposure(context: GitContext, queries: ExposureQuery[], deadline: number): Promise<ExposureAnswer> {
   const location = discoverRepository(context.cwd, context.env);
   const bookkeeping = () => Math.max(BOOKKEEPING_MS, deadline - Date.now());
-  const refs = await readRefs(context, location.gitDir, bookkeeping());
+  const refs = await readRefs(context, location, bookkeeping());
   const facts: BranchFacts = { upstream: refs.upstream, remoteBranch: defaultRemoteBranch(refs) };
   if (queries.length === 0) return { exposures: [], facts };
   if (refs.tips.length === 0 && queries.every((query) => query.commit === undefined)) {
@@ -94,8 +51,8 @@ export async function lookUpExposure(context: GitContext, queries: ExposureQuery
       return { state: 'pushed', commits: pushed, remoteRefs, remotes: groupByRemote(remoteRefs, refs) };
     }
     if (!coverage.complete) {
-      const { searched, total, unreadFiles, reason } = coverage;
-      return { state: 'partial', commits: sorted, searched, total, unreadFiles, ...(reason ? { reason } : {}) };
+      const { searched, total, unreadFiles, timedOut, reason } = coverage;
+      return { state: 'partial', commits: sorted, searched, total, unreadFiles, timedOut, ...(reason ? { reason } : {}) };
     }
     return sorted.length > 0 ? { state: 'committed', commits: sorted } : { state: 'staged', searched: coverage.total };
   });
@@ -147,7 +104,8 @@ async function bringUpToDate(
   if (done) return { complete: true, total };
   const notSearched = toWalk.length - result.walked.length;
   const reason = result.stopped !== undefined && result.stopped !== 'deadline' ? result.stopped : undefined;
-  return { complete: false, searched: total - notSearched, total, unreadFiles: result.unreadFiles, ...(reason ? { reason } : {}) };
+  const timedOut = result.stopped === 'deadline';
+  return { complete: false, searched: total - notSearched, total, unreadFiles: result.unreadFiles, timedOut, ...(reason ? { reason } : {}) };
 
   async function countCommits(): Promise<number> {
     return Number((await runGit(context, ['rev-list', '--count', '--stdin'], tips.map((tip) => `${tip}\n`).join(''), bookkeeping())).toString().trim());

@@ -1,4 +1,4 @@
-import type { ExposureAnswer, ExposureQuery } from './exposure.js';
+import type { ExposureAnswer, ExposureQuery } from './exposure-types.js';
 
 /** Receives one blob's bytes in order, then `end()`. */
 export interface BlobSink {

@@ -1,4 +1,4 @@
-import { SEVERITY, type Exposure } from '../git/exposure.js';
+import { SEVERITY, type Exposure } from '../git/exposure-types.js';
 import type { Finding } from '../scan/types.js';
 
 /**
@@ -43,16 +43,22 @@ export function exposureCommits(exposure: Exposure | undefined): string[] {
 export function groupCredentials(findings: Finding[]): Credential[] {
   const byIdentity = new Map<string, Finding[]>();
   for (const finding of findings) byIdentity.set(identity(finding), [...(byIdentity.get(identity(finding)) ?? []), finding]);
-  const keyIds = [...byIdentity.values()].filter((group) => group[0]!.kind === 'access-key-id');
+  // Key IDs by file and commit, each with the group (all its findings) it belongs to.
+  const keyIdsAt = new Map<string, { finding: Finding; group: Finding[] }[]>();
+  const place = (finding: Finding) => `${finding.path}\0${finding.commit ?? ''}`;
+  for (const group of byIdentity.values()) {
+    if (group[0]!.kind !== 'access-key-id') continue;
+    for (const finding of group) keyIdsAt.set(place(finding), [...(keyIdsAt.get(place(finding)) ?? []), { finding, group }]);
+  }
   const owner = new Map<string, Finding[]>(); // identity of a secret or token → the key ID group it belongs to
   for (const group of byIdentity.values()) {
     if (group[0]!.kind === 'access-key-id') continue;
-    let best: { keyId: Finding[]; count: number } | undefined;
-    for (const keyId of keyIds) {
-      const count = group.filter((finding) => keyId.some((k) => beside(k, finding))).length;
-      if (count > 0 && (best === undefined || count > best.count)) best = { keyId, count };
+    const votes = new Map<Finding[], number>();
+    for (const finding of group) {
+      for (const keyId of keyIdsAt.get(place(finding)) ?? []) if (beside(keyId.finding, finding)) votes.set(keyId.group, (votes.get(keyId.group) ?? 0) + 1);
     }
-    if (best) owner.set(identity(group[0]!), best.keyId);
+    const best = [...votes].sort((a, b) => b[1] - a[1])[0];
+    if (best) owner.set(identity(group[0]!), best[0]);
   }
   const credentials = new Map<Finding[], Finding[]>();
   for (const group of byIdentity.values()) {

@@ -1,4 +1,4 @@
-import type { Exposure } from '../git/exposure.js';
+import type { Exposure } from '../git/exposure-types.js';
 import type { Finding, ScanResult } from '../scan/types.js';
 import { groupCredentials } from './credentials.js';
 import { shownFingerprint } from './labels.js';
@@ -18,7 +18,8 @@ function exposureFields(exposure: Exposure | undefined): Record<string, Json> {
       out.commitsSearched = exposure.searched;
       out.commitsInHistory = exposure.total;
       if (exposure.unreadFiles > 0) out.filesNotSearched = exposure.unreadFiles;
-      out.exposureNote = exposure.reason ?? 'the rest of the history is not searched yet';
+      out.exposureNote =
+        exposure.reason ?? (exposure.timedOut ? 'the rest of the history is not searched yet' : 'some files of the history are not in this partial clone');
       break;
     case 'committed':
       out.commits = exposure.commits;

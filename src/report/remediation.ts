@@ -1,4 +1,4 @@
-import { SEVERITY, type Exposure, type PushedTo } from '../git/exposure.js';
+import { SEVERITY, type Exposure, type PushedTo } from '../git/exposure-types.js';
 import { printableShellWord } from '../shell-quote.js';
 import { COMMIT_HEADER_PATH, MESSAGE_PATH } from '../scan/message.js';
 import { TAG_PATH } from '../scan/push.js';
@@ -52,10 +52,16 @@ export function describeExposure(finding: Pick<Finding, 'exposure' | 'commit' | 
     case 'staged':
       return exposure.searched > 0 ? `not in any commit yet (all ${plural(exposure.searched, 'commit')} searched)` : 'not in any commit yet';
     case 'partial': {
-      const searched = `the newest ${count(exposure.searched)} of ${plural(exposure.total, 'commit')}`;
-      const where = exposure.commits.length > 0 ? `in local commit ${commitList(exposure.commits)}; not pushed as far as searched (${searched})` : `in no commit among ${searched}`;
+      const stopped = exposure.timedOut || exposure.reason !== undefined;
+      const where =
+        exposure.commits.length > 0
+          ? `in local commit ${commitList(exposure.commits)}; not pushed as far as searched`
+          : stopped
+            ? `in no commit among the newest ${count(exposure.searched)} of ${plural(exposure.total, 'commit')}`
+            : `in no commit here (${plural(exposure.total, 'commit')})`;
       const unread = exposure.unreadFiles > 0 ? `; ${plural(exposure.unreadFiles, 'file')} not in this partial clone` : '';
-      return `${where}${unread}; the rest not searched yet`;
+      const rest = exposure.reason ? `; the search stopped: ${exposure.reason}` : exposure.timedOut ? '; the rest not searched yet' : '';
+      return `${where}${unread}${rest}`;
     }
     case 'committed':
       return `in local commit ${commitList(exposure.commits)}, not pushed`;
@@ -103,18 +109,19 @@ const FINISH_TIMEOUT_MS = 600_000;
 /** What a partial answer adds to the plan: what was searched, and how to search the rest now. */
 function finishSearchStep(scope: Scope, exposure: Extract<Exposure, { state: 'partial' }>): string {
   const parts: string[] = [];
-  const notSearched = exposure.total - exposure.searched;
-  if (notSearched > 0) {
+  const finish = `\`KEYGUARD_EXPOSURE_TIMEOUT_MS=${FINISH_TIMEOUT_MS} ${RECHECK[scope]}\``;
+  if (exposure.timedOut) {
     parts.push(
-      `keyguard searched the newest ${count(exposure.searched)} of ${plural(exposure.total, 'commit')} in the time it had` +
-        `${exposure.reason ? ` (${exposure.reason})` : ''}; the search goes on from there each time keyguard runs. ` +
-        `To search the rest now: \`KEYGUARD_EXPOSURE_TIMEOUT_MS=${FINISH_TIMEOUT_MS} ${RECHECK[scope]}\`.`,
+      `keyguard searched the newest ${count(exposure.searched)} of ${plural(exposure.total, 'commit')} in the time it had; ` +
+        `the search goes on from there each time keyguard runs. To search the rest now: ${finish}.`,
     );
+  } else if (exposure.reason) {
+    parts.push(`The search of the history stopped after ${plural(exposure.searched, 'commit')} (${exposure.reason}); run ${finish} again once that is fixed.`);
   }
   if (exposure.unreadFiles > 0) {
     parts.push(
-      `${plural(exposure.unreadFiles, 'file')} of the history ${exposure.unreadFiles === 1 ? 'is' : 'are'} not in this partial clone, and keyguard never downloads: ` +
-        'if the key may be in them, run `keyguard check --history` in a full clone.',
+      `${plural(exposure.unreadFiles, 'file')} of the history ${exposure.unreadFiles === 1 ? 'is' : 'are'} not in this partial clone, ` +
+        'and keyguard never downloads anything: if the key may be in them, run `keyguard check --history` in a full clone.',
     );
   }
   return parts.join(' ');
@@ -211,6 +218,7 @@ export function remediationFor(scope: Scope, findings: Finding[], facts?: Report
     steps.push('Write the commit message again without the credential: `git commit` (your text is kept in .git/COMMIT_EDITMSG).', NOT_LEFT);
     return { situation, steps };
   }
+  let plan: Remediation['plan'];
   if (situation === 'pushed') {
     const keyFinding = planKeyFinding(findings, situation);
     steps.push(
@@ -220,7 +228,7 @@ export function remediationFor(scope: Scope, findings: Finding[], facts?: Report
     );
     const exposed = findings.filter((f) => f.exposure?.state === situation);
     const temporary = keyFinding ? keyFinding.redacted.startsWith('ASIA') : exposed.every((f) => f.kind === 'session-token');
-    const plan = compromisedKeyPlan({ keyId: keyFinding?.redacted ?? UNKNOWN_KEY_ID, accountId: keyFinding?.accountId, temporary });
+    plan = { keyFinding, steps: compromisedKeyPlan({ keyId: keyFinding?.redacted ?? UNKNOWN_KEY_ID, accountId: keyFinding?.accountId, temporary }) };
     if (keyFinding) {
       steps.push(`For every command with the key filled in, and a script that checks every region: \`keyguard incident ${incidentTarget(keyFinding)}\``);
     } else {
@@ -230,9 +238,8 @@ export function remediationFor(scope: Scope, findings: Finding[], facts?: Report
           'the key whose secret you copied); then `keyguard incident <access key ID>` prints every command with it filled in.',
       );
     }
-    return { situation, steps, plan: { keyFinding, steps: plan } };
-  }
-  if (situation === 'committed' || scope === 'push' || (inCommits && (situation === 'partial' || situation === 'unknown'))) {
+    if (scope === 'staged') steps.push(`Then take the credentials out of the staged file(s), and stage them again: \`git add -- ${pathList}\``);
+  } else if (situation === 'committed' || scope === 'push' || (inCommits && (situation === 'partial' || situation === 'unknown'))) {
     steps.push(...rewriteSteps(findings, facts), NOT_LEFT);
   } else if (scope === 'staged') {
     steps.push(MOVE_OUT, `Stage the fixed file(s) and commit again: \`git add -- ${pathList}\``);
@@ -243,15 +250,16 @@ export function remediationFor(scope: Scope, findings: Finding[], facts?: Report
     if (credentialFiles(paths)) steps.push('Credential files do not belong in git: add them to .gitignore, and `git rm --cached <file>`.');
     steps.push(NOT_LEFT);
   }
+  // Other credentials here may not be settled yet (a search not finished, a lookup that failed): say so too.
   const partial = findings.map((f) => f.exposure).find((e): e is Extract<Exposure, { state: 'partial' }> => e?.state === 'partial');
-  if (situation === 'partial' && partial) steps.push(finishSearchStep(scope, partial));
+  if (partial) steps.push(finishSearchStep(scope, partial));
   const unknown = findings.map((f) => f.exposure).find((e): e is Extract<Exposure, { state: 'unknown' }> => e?.state === 'unknown');
-  if (situation === 'unknown' && unknown) {
-    const keyFinding = planKeyFinding(findings, situation);
+  if (unknown && situation !== 'pushed') {
+    const keyFinding = planKeyFinding(findings, 'unknown');
     steps.push(
       `keyguard could not tell whether the key was pushed (${unknown.reason}). If it was, it is public: treat it as compromised ` +
         `and follow \`keyguard incident ${keyFinding ? incidentTarget(keyFinding) : '<access key ID>'}\`.`,
     );
   }
-  return { situation, steps };
+  return plan ? { situation, steps, plan } : { situation, steps };
 }

@@ -74,10 +74,11 @@ export function formatText(result: ScanResult, options: TextOptions): string {
     return options.verbose ? [`keyguard: no AWS credentials found; ${describeCoverage(stats)}.`, ...allowed, ''].join('\n') : '';
   }
   const say = (text: string, lead = '', indent = lead) => wrap(text, width, lead, indent);
-  const credentials = groupCredentials(findings);
+  const grouped = GROUPED.includes(scope);
+  const credentials = grouped ? groupCredentials(findings) : [];
   const lines: string[] = [style.red(style.bold(say(headline(scope, findings, credentials.length)))), ''];
 
-  if (GROUPED.includes(scope)) {
+  if (grouped) {
     credentials.forEach((credential, i) => {
       lines.push(...credentialEntry(credential, i, credentials.length, options, result, width), '');
     });

@@ -1,5 +1,5 @@
 import type { Detection } from '../detect/types.js';
-import type { BranchFacts, Exposure } from '../git/exposure.js';
+import type { BranchFacts, Exposure } from '../git/exposure-types.js';
 
 /** A detection in a file of the repository (or on disk). */
 export interface Finding extends Omit<Detection, 'offset' | 'length'> {
