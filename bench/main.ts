@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { measureDetector, type DetectorFigures } from './detector.js';
+import { exposureReport, measureExposure, type ExposureFigures } from './exposure.js';
 import { interleaved, peakRss, type Command } from './measure.js';
 import { freshContent, syntheticRepository } from './synthetic-repo.js';
 
@@ -22,6 +23,9 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '11' },
     cache: { type: 'string' },
     json: { type: 'string' },
+    'history-commits': { type: 'string', default: '20000' },
+    'history-runs': { type: 'string' },
+    only: { type: 'string' },
   },
 });
 
@@ -138,9 +142,31 @@ function runScenario(label: string, repo: string, bin: string, env: NodeJS.Proce
   };
 }
 
+/** The exposure lookup on a long history (see exposure.ts), with the keyguard of this checkout. */
+async function exposureFigures(env: NodeJS.ProcessEnv): Promise<ExposureFigures> {
+  return measureExposure({
+    commits: Number(values['history-commits']),
+    files: 1000,
+    unpushed: 50,
+    runs: Number(values['history-runs'] ?? Math.max(3, Math.ceil(runs / 2))),
+    cacheDir,
+    bin: join(PROJECT, 'bin', 'keyguard.js'),
+    env,
+    log,
+  });
+}
+
 async function main(): Promise<void> {
   if (!existsSync(join(PROJECT, 'dist', 'cli.cjs'))) throw new Error('build first: npm run build');
   const env = cleanEnv();
+  if (values.only === 'exposure') {
+    const exposure = await exposureFigures(env);
+    const jsonPath = resolve(values.json ?? join(cacheDir, 'bench-exposure.json'));
+    writeFileSync(jsonPath, `${JSON.stringify(exposure, null, 2)}\n`);
+    process.stdout.write(`${exposureReport(exposure).join('\n')}\n`);
+    log(`figures written to ${jsonPath}`);
+    return;
+  }
   const repo = await syntheticRepository({ files, commits: Number(values.commits), cacheDir }, log);
   reset(repo);
   const bin = installKeyguard(repo, env);
@@ -187,6 +213,9 @@ async function main(): Promise<void> {
   const allRss = peakRss(bin, ['check', '--all'], { cwd: repo, env });
   const historyRss = peakRss(bin, ['check', '--history'], { cwd: repo, env });
 
+  log('the exposure lookup on a long history');
+  const exposure = await exposureFigures(env);
+
   log('the detector alone');
   const detectorModule = (await import(pathToFileURL(join(PROJECT, 'dist', 'index.js')).href)) as { scanText: (text: string) => unknown[] };
   const detector: DetectorFigures = measureDetector(detectorModule.scanText, 3);
@@ -207,6 +236,7 @@ async function main(): Promise<void> {
     scenarios,
     whole: { allMs: whole.get('all')!, historyMs: whole.get('history')!, allRssMB: allRss, historyRssMB: historyRss },
     detector,
+    exposure,
   };
   const jsonPath = resolve(values.json ?? join(cacheDir, 'bench-results.json'));
   writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
@@ -221,6 +251,7 @@ type Results = {
   scenarios: Scenario[];
   whole: { allMs: number; historyMs: number; allRssMB: number; historyRssMB: number };
   detector: DetectorFigures;
+  exposure: ExposureFigures;
 };
 
 function report(r: Results): string {
@@ -266,6 +297,7 @@ function report(r: Results): string {
   }
   lines.push(`- detector: ${r.detector.ordinaryMBps.toFixed(0)} MB/s ordinary (at least 200: ${check(r.detector.ordinaryMBps >= 200)}), ${r.detector.adversarialMBps.toFixed(0)} MB/s adversarial (at least 50: ${check(r.detector.adversarialMBps >= 50)}), linear within 12x: ${check(r.detector.ordinaryLinearity <= 12 && r.detector.adversarialLinearity <= 12)}`);
   lines.push(`- memory: ${many.keyguardRssMB.toFixed(0)} MB for the 20 MB change (under 150: ${check(many.keyguardRssMB < 150)}), ${r.whole.historyRssMB.toFixed(0)} MB for --history (under 300: ${check(r.whole.historyRssMB < 300)})`);
+  lines.push('', ...exposureReport(r.exposure));
   return `${lines.join('\n')}\n`;
 }
 
