@@ -151,7 +151,7 @@ function credentialEntry(credential: Credential, index: number, count: number, o
 
   const situation = describeExposure({ exposure: credential.exposure, commit: credential.introducedIn, path: subject.path });
   if (situation) lines.push(credential.exposure?.state === 'pushed' ? style.red(style.bold(say(situation))) : say(situation));
-  if (credential.introducedIn && credential.exposure?.state !== 'staged') lines.push(say(`Introduced by commit ${short(credential.introducedIn)}.`));
+  if (credential.introducedIn && credential.exposure?.state !== 'staged') lines.push(say(`Introduced by commit ${credential.introducedIn}.`));
 
   const places = [...new Set(findings.map((f) => `${displayPath(f.path)}:${f.line}${f.commit ? ` (commit ${short(f.commit)})` : ''}`))];
   const shown = verbose ? places : places.slice(0, PLACES_SHOWN);
