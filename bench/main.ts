@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { measureDetector, type DetectorFigures } from './detector.js';
+import { exposureReport, measureExposure, type ExposureFigures } from './exposure.js';
 import { interleaved, peakRss, type Command } from './measure.js';
 import { freshKeyId } from '../src/fake-keys.js';
 import { measureHugeFile, type HugeFileFigures } from './huge-file.js';
@@ -25,6 +26,9 @@ const { values } = parseArgs({
     cache: { type: 'string' },
     json: { type: 'string' },
     'huge-mb': { type: 'string', default: '1024' },
+    'history-commits': { type: 'string', default: '20000' },
+    'history-runs': { type: 'string' },
+    only: { type: 'string' },
   },
 });
 
@@ -141,9 +145,31 @@ function runScenario(label: string, repo: string, bin: string, env: NodeJS.Proce
   };
 }
 
+/** The exposure lookup on a long history (see exposure.ts), with the keyguard of this checkout. */
+async function exposureFigures(env: NodeJS.ProcessEnv): Promise<ExposureFigures> {
+  return measureExposure({
+    commits: Number(values['history-commits']),
+    files: 1000,
+    unpushed: 50,
+    runs: Number(values['history-runs'] ?? Math.max(3, Math.ceil(runs / 2))),
+    cacheDir,
+    bin: join(PROJECT, 'bin', 'keyguard.js'),
+    env,
+    log,
+  });
+}
+
 async function main(): Promise<void> {
   if (!existsSync(join(PROJECT, 'dist', 'cli.cjs'))) throw new Error('build first: npm run build');
   const env = cleanEnv();
+  if (values.only === 'exposure') {
+    const exposure = await exposureFigures(env);
+    const jsonPath = resolve(values.json ?? join(cacheDir, 'bench-exposure.json'));
+    writeFileSync(jsonPath, `${JSON.stringify(exposure, null, 2)}\n`);
+    process.stdout.write(`${exposureReport(exposure).join('\n')}\n`);
+    log(`figures written to ${jsonPath}`);
+    return;
+  }
   const repo = await syntheticRepository({ files, commits: Number(values.commits), cacheDir }, log);
   reset(repo);
   const bin = installKeyguard(repo, env);
@@ -196,6 +222,8 @@ async function main(): Promise<void> {
     log(`a ${hugeMB} MB modified file`);
     huge = measureHugeFile(bin, env, hugeMB, { oldKey: freshKeyId(), newKey: freshKeyId() });
   }
+  log('the exposure lookup on a long history');
+  const exposure = await exposureFigures(env);
 
   log('the detector alone');
   const detectorModule = (await import(pathToFileURL(join(PROJECT, 'dist', 'index.js')).href)) as { scanText: (text: string) => unknown[] };
@@ -218,6 +246,7 @@ async function main(): Promise<void> {
     whole: { allMs: whole.get('all')!, historyMs: whole.get('history')!, allRssMB: allRss, historyRssMB: historyRss },
     detector,
     huge,
+    exposure,
   };
   const jsonPath = resolve(values.json ?? join(cacheDir, 'bench-results.json'));
   writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
@@ -233,6 +262,7 @@ type Results = {
   whole: { allMs: number; historyMs: number; allRssMB: number; historyRssMB: number };
   detector: DetectorFigures;
   huge?: HugeFileFigures;
+  exposure: ExposureFigures;
 };
 
 function report(r: Results): string {
@@ -284,6 +314,7 @@ function report(r: Results): string {
       `- a ${h.megabytes} MB modified file with a new key: ${(h.checkMs / 1000).toFixed(1)} s, peak memory ${h.peakRssMB.toFixed(0)} MB (under 300: ${check(h.peakRssMB < 300)}), ${h.findings} finding (1 expected: ${check(h.findings === 1)})`,
     );
   }
+  lines.push('', ...exposureReport(r.exposure));
   return `${lines.join('\n')}\n`;
 }
 

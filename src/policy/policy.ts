@@ -1,3 +1,4 @@
+import { publicFingerprintOf } from '../detect/identity.js';
 import type { Finding, ScanResult } from '../scan/types.js';
 import { EMPTY_BASELINE, loadBaseline, type Baseline } from './baseline.js';
 import { checkIgnorePatterns, loadConfig, type KeyguardConfig } from './config.js';
@@ -15,11 +16,13 @@ export interface Policy {
 
 function policyOf(config: KeyguardConfig, baseline: Baseline, ignores: (path: string) => boolean): Policy {
   const allowed = new Set(config.allow);
+  // kg1 (keyguard 0.1) entries match the finding's internal identity; kg2 ones are computed only when listed.
+  const anyCurrent = config.allow.some((fingerprint) => fingerprint.startsWith('kg2:'));
   return {
     ignores,
     suppression(finding) {
       if (finding.allowedInline) return 'inline';
-      if (allowed.has(finding.fingerprint)) return 'allow';
+      if (allowed.has(finding.fingerprint) || (anyCurrent && allowed.has(publicFingerprintOf(finding.kind, finding.value)))) return 'allow';
       if (baseline.has(finding)) return 'baseline';
       return undefined;
     },

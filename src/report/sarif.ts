@@ -1,7 +1,7 @@
 import type { CredentialKind } from '../detect/types.js';
 import type { Finding, ScanResult, SuppressedFinding } from '../scan/types.js';
 import { HOMEPAGE, VERSION } from '../version.js';
-import { describeDetails, KIND_LABEL } from './labels.js';
+import { describeDetails, KIND_LABEL, shownFingerprint } from './labels.js';
 import { describeExposure, incidentTarget } from './remediation.js';
 
 const RULES: { kind: CredentialKind; id: string; name: string; help: string }[] = [
@@ -78,6 +78,7 @@ function situation(finding: Finding): string {
   if (exposure.state === 'pushed') return `; ${where}. Treat it as compromised: deactivate and rotate it now (keyguard incident ${incidentTarget(finding)}).`;
   if (exposure.state === 'committed') return `; ${where}. Rewrite the local commits before pushing.`;
   if (exposure.state === 'unknown') return `; ${where}. If it was pushed, rotate it (keyguard incident ${incidentTarget(finding)}).`;
+  if (exposure.state === 'partial' && exposure.commits.length > 0) return `; ${where}. Rewrite the local commits before pushing.`;
   return `; ${where}. Remove it before committing.`;
 }
 
@@ -126,7 +127,7 @@ export function formatSarif(result: ScanResult): string {
                 },
               },
             ],
-            partialFingerprints: { 'keyguard/v1': finding.fingerprint },
+            partialFingerprints: { 'keyguard/v2': shownFingerprint(finding) },
             ...(finding.reason
               ? { suppressions: [{ kind: finding.reason === 'inline' ? 'inSource' : 'external', justification: SUPPRESSION[finding.reason] }] }
               : {}),
