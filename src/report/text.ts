@@ -40,7 +40,7 @@ function headline(scope: Scope, findings: Finding[]): string {
 function findingLine(finding: Finding, kindWidth: number, style: Style, verbose: boolean): string {
   const where = `${finding.line}:${finding.column}`.padEnd(8);
   const account = finding.accountId ? style.dim(`  account ${finding.accountId}`) : '';
-  const encoding = finding.encoding !== 'plain' ? style.dim(`  (${finding.encoding})`) : '';
+  const encoding = finding.encoding !== 'plain' ? style.dim(`  (${(finding.encodings ?? [finding.encoding]).join(' > ')})`) : '';
   const exposure = describeExposure(finding);
   const situation = exposure ? `  ${finding.exposure?.state === 'pushed' ? style.red(style.bold(exposure)) : style.dim(exposure)}` : '';
   const fingerprint = verbose ? style.dim(`  ${finding.fingerprint}`) : '';
