@@ -17,6 +17,7 @@ function publicFields(finding: Finding): Record<string, string | number | string
   if (finding.accountId !== undefined) out.accountId = finding.accountId;
   if (finding.encoding !== 'plain') out.encoding = finding.encoding;
   if (finding.encodings !== undefined) out.encodings = finding.encodings;
+  if (finding.within !== undefined) out.within = finding.within;
   if (finding.commit !== undefined) out.commit = finding.commit;
   const exposure = finding.exposure;
   if (exposure) {

@@ -40,7 +40,8 @@ const SUPPRESSION = {
 
 /** How the value was written, when it was encoded: ` (written as base64 > gzip)`. */
 function written(finding: Finding): string {
-  return finding.encoding === 'plain' ? '' : ` (written as ${(finding.encodings ?? [finding.encoding]).join(' > ')})`;
+  const inside = finding.within ? ` in ${finding.within.join(' > ')} line ${finding.line}` : '';
+  return inside + (finding.encoding === 'plain' ? '' : ` (written as ${(finding.encodings ?? [finding.encoding]).join(' > ')})`);
 }
 
 /** The finding's situation and what it calls for, as the result's message carries it. */

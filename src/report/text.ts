@@ -38,7 +38,8 @@ function headline(scope: Scope, findings: Finding[]): string {
 }
 
 function findingLine(finding: Finding, kindWidth: number, style: Style, verbose: boolean): string {
-  const where = `${finding.line}:${finding.column}`.padEnd(8);
+  // Inside a container: the member first (`xl/sharedStrings.xml:2:15`).
+  const where = `${finding.within ? `${finding.within.join(' > ')}:` : ''}${finding.line}:${finding.column}`.padEnd(8);
   const account = finding.accountId ? style.dim(`  account ${finding.accountId}`) : '';
   const encoding = finding.encoding !== 'plain' ? style.dim(`  (${(finding.encodings ?? [finding.encoding]).join(' > ')})`) : '';
   const exposure = describeExposure(finding);

@@ -159,6 +159,8 @@ function scanDiskFile(path: string, root: string | undefined): { findings: Findi
   }
   scanner.end();
   const shown = (root !== undefined && repositoryRelative(root, path)) || toPosix(path);
+  const inMembers = scanner.containerDetections(shown); // first: it drops what its members hold from the outer list
+  scanner.result.detections.push(...inMembers);
   const findings = scanner.result.detections.map((detection) => findingOf(detection, shown));
   return { findings, bytes: scanner.result.bytes, binary: scanner.result.encoding === 'binary' };
 }
