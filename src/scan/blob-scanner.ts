@@ -3,6 +3,7 @@ import type { ContentEncoding } from '../detect/content.js';
 import type { Detection } from '../detect/types.js';
 import type { BlobSink } from '../git/types.js';
 import { CONTAINER_MAX, ContainerError, containerKind, expandContainer, type ContainerKind } from './containers.js';
+import { parseLfsPointer, POINTER_MAX, type LfsPointer } from './lfs-pointer.js';
 import { lineKeyOf } from './line-keys.js';
 import { DEFAULT_PIECE_BYTES, TextPieces } from './text-pieces.js';
 
@@ -75,7 +76,19 @@ export class BlobScanner implements BlobSink {
     this.pieces = new TextPieces((text, final) => this.scanPiece(text, final), limits.chunkBytes);
   }
 
+  /** The bytes of a blob small enough to be a Git LFS pointer. */
+  private small: Buffer[] | undefined = [];
+
+  /** The Git LFS pointer this blob is, if it is one. */
+  lfsPointer(): LfsPointer | undefined {
+    return this.small === undefined ? undefined : parseLfsPointer(Buffer.concat(this.small));
+  }
+
   data(chunk: Buffer): void {
+    if (this.small !== undefined) {
+      if (this.pieces.bytes + chunk.length <= POINTER_MAX) this.small.push(chunk);
+      else this.small = undefined;
+    }
     if (this.pieces.bytes === 0 && chunk.length >= 4) {
       const kind = containerKind(chunk);
       if (kind !== undefined) this.container = { kind, parts: [], bytes: 0 };

@@ -1,5 +1,6 @@
 import { isRegularFile, MODE_GITLINK, MODE_SYMLINK, type Repository } from '../git/types.js';
 import { BlobScanner, type BlobScan, type LineDetection } from './blob-scanner.js';
+import { scanLfsContent } from './lfs.js';
 import { LineKeys, type LineKeysWanted } from './line-keys.js';
 import { TextPieces } from './text-pieces.js';
 import { emptyStats, type Finding, type ScanResult, type ScanStats } from './types.js';
@@ -77,9 +78,11 @@ export class BlobScanCache {
     let scan = this.scans.get(oid);
     if (scan === undefined) {
       const scanner = new BlobScanner();
-      scan = this.repository.readBlob(oid, scanner).then(() => {
+      scan = this.repository.readBlob(oid, scanner).then(async () => {
         const inMembers = scanner.containerDetections(path); // first: it drops what its members hold from the outer list
         scanner.result.detections.push(...inMembers);
+        const pointer = scanner.lfsPointer();
+        if (pointer !== undefined) scanner.result.detections.push(...(await scanLfsContent(this.repository, path, pointer)));
         countScan(this.stats, scanner.result);
         if (scanner.result.detections.length === 0) this.scans.set(oid, NOTHING_FOUND);
         return scanner.result;
