@@ -60,6 +60,8 @@ export function mayStartKeyId(text: string, closeQuote: number): boolean {
   return KEY_ID_START.test(text.slice(Math.max(0, closeQuote - 21), closeQuote));
 }
 
+const last0 = (literals: Literal[]): number => literals[literals.length - 1]!.end;
+
 export interface Chain {
   decoded: Decoded;
   /** Where the chain's last literal ends: joints before it are part of this chain. */
@@ -83,7 +85,7 @@ export function joinChain(text: string, jointStart: number, jointEnd: number, no
     next = literalStartingAt(text, JOINT_AT.lastIndex - 1);
   }
   if (literals.length < 2) return undefined;
-  const out = new DecodedBuilder();
+  const out = new DecodedBuilder(Math.min(text.length, last0(literals) + CONTEXT_AFTER) - Math.max(0, notBefore, first.start - CONTEXT_BEFORE));
   const contextStart = Math.max(0, notBefore, first.start - CONTEXT_BEFORE);
   for (let i = contextStart; i < first.start; i++) out.push(text.charCodeAt(i), i);
   for (const literal of literals) for (let i = literal.start; i < literal.end; i++) out.push(text.charCodeAt(i), i);

@@ -13,29 +13,44 @@ export interface Decoded {
   span?: { start: number; end: number };
 }
 
-/** Builds a Decoded one character (or unit) at a time. */
+/** Builds a Decoded one character (or unit) at a time, into arrays sized for the most it can hold. */
 export class DecodedBuilder {
-  private readonly codes: number[] = [];
-  private readonly offsets: number[] = [];
+  private codes: Uint16Array;
+  private offsets: Int32Array;
+  private count = 0;
+
+  /** @param capacity how many characters at most (a decoder never writes more than it reads) */
+  constructor(capacity = 64) {
+    this.codes = new Uint16Array(Math.max(1, capacity));
+    this.offsets = new Int32Array(Math.max(1, capacity) + 1);
+  }
 
   push(code: number, sourceOffset: number): void {
-    this.codes.push(code);
-    this.offsets.push(sourceOffset);
+    if (this.count === this.codes.length) this.grow();
+    this.codes[this.count] = code;
+    this.offsets[this.count++] = sourceOffset;
+  }
+
+  private grow(): void {
+    const codes = new Uint16Array(this.codes.length * 2);
+    codes.set(this.codes);
+    const offsets = new Int32Array(codes.length + 1);
+    offsets.set(this.offsets);
+    this.codes = codes;
+    this.offsets = offsets;
   }
 
   get length(): number {
-    return this.codes.length;
+    return this.count;
   }
 
   finish(end: number): Decoded {
-    const sources = new Int32Array(this.codes.length + 1);
-    sources.set(this.offsets);
-    sources[this.codes.length] = end;
-    let text = '';
-    for (let i = 0; i < this.codes.length; i += 8192) text += String.fromCharCode(...this.codes.slice(i, i + 8192));
-    return { text, sources };
+    this.offsets[this.count] = end;
+    return { text: UTF16.decode(this.codes.subarray(0, this.count)), sources: this.offsets.subarray(0, this.count + 1) };
   }
 }
+
+const UTF16 = new TextDecoder('utf-16le');
 
 /** The span of the original text that decoded characters [offset, offset + length) came from. */
 export function sourceSpan(decoded: Decoded, offset: number, length: number): { start: number; end: number } {

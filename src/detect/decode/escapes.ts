@@ -136,7 +136,7 @@ function entityAt(text: string, i: number): Unescaped | undefined {
  * (`&amp;#65;`) are resolved once; the caller scans the result again, which resolves the next level.
  */
 export function unescapeRegion(text: string, from: number, to: number): Decoded {
-  const out = new DecodedBuilder();
+  const out = new DecodedBuilder(to - from);
   for (let i = from; i < to; ) {
     const escape = escapeAt(text, i);
     if (escape !== undefined && i + escape.width <= to) {

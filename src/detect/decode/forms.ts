@@ -1,3 +1,4 @@
+import { isBase64Char } from '../chars.js';
 import { decodeContent, isByteView } from '../content.js';
 import type { CredentialKind, ValueEncoding } from '../types.js';
 import { joinChain, JOINT_SOURCE, mayStartKeyId } from './concat.js';
@@ -49,8 +50,9 @@ const REACH = 1100;
  * on text without the literal, where a regular expression alternating them all is ten times
  * slower. JavaScript checks the rest at each hit.
  */
-const START_LITERALS = ['\\', '%', '&#', '0x', '4941', '4341', '49 41', '43 41', GZIP_IN_BASE64, GZIP_IN_DOUBLE_BASE64];
-const HEX_PREFIX_AT = new RegExp(`(?:${HEX_PREFIX_SOURCE})`, 'y');
+const START_LITERALS = ['\\', '%', '&#', '0x', GZIP_IN_BASE64, GZIP_IN_DOUBLE_BASE64];
+/** The hex forms of the key ID prefixes: this one expression is faster than indexOf of their parts. */
+const HEX_PREFIX = new RegExp(HEX_PREFIX_SOURCE, 'g');
 /**
  * A literal that ends with a key ID's prefix and part of its body: `"AKIA" + "…"`. A key ID cut
  * inside its prefix (`"AK" + "IA…"`) is looked for in evidence windows only: an expression that
@@ -104,21 +106,24 @@ function findAll(text: string, context: FormsContext, found: InnerDetection[]): 
       at = end - 1;
     }
   }
+  const hex = fresh(HEX_PREFIX);
+  for (let match = hex.exec(text); match !== null; match = hex.exec(text)) hits.push(match.index);
   if (hits.length > 0) decodeAtHits(text, Float64Array.from(hits).sort(), context, found);
   findConcatenations(text, context, found);
 }
 
 function decodeAtHits(text: string, hits: Float64Array, context: FormsContext, found: InnerDetection[]): void {
-  const hexAt = fresh(HEX_PREFIX_AT);
   let decodedUpTo = 0;
   for (let h = 0; h < hits.length; h++) {
     const at = hits[h]!;
     if (at < decodedUpTo) continue;
     const c = text.charCodeAt(at);
     if (c === 0x48 /* H */ || c === 0x53 /* S */) {
+      // A gzip stream starts its run (tested first: a hit inside a long run costs nothing), and holds
+      // a header and a trailer (18 bytes: 24 characters, 32 in base64 again).
+      if (at > 0 && isBase64Char(text.charCodeAt(at - 1))) continue;
       const run = base64RunAround(text, at);
-      // A gzip stream starts its run, and holds a header and a trailer (18 bytes: 24 characters, 32 in base64 again).
-      if (at !== run.start || run.end - run.start < (c === 0x48 ? 24 : 32)) continue;
+      if (run.end - run.start < (c === 0x48 ? 24 : 32)) continue;
       decodedUpTo = run.end;
       if (text.startsWith(GZIP_IN_BASE64, at)) {
         reportGzip(text, run.start, run.end, context, found);
@@ -127,14 +132,7 @@ function decodeAtHits(text: string, hits: Float64Array, context: FormsContext, f
         report(text, decoded, context.scan(decoded.text, false), ['base64'], context, found);
       }
     } else if (c === 0x34 /* 4 */) {
-      // The end of a hex key ID prefix (41 4b 49 41): where does it start?
-      const end = at + (text.charCodeAt(at + 2) === 32 ? 5 : 4);
-      let start = -1;
-      for (let back = 8; back <= 11 && start < 0; back++) {
-        hexAt.lastIndex = end - back;
-        if (end - back >= 0 && hexAt.test(text) && hexAt.lastIndex === end) start = end - back;
-      }
-      if (start < 0) continue;
+      const start = at; // a hex key ID prefix (41 4b 49 41) starts here
       const decoded = decodeHexAround(text, start, REACH);
       decodedUpTo = decoded.sources[decoded.text.length]!;
       report(text, decoded, context.scan(decoded.text, decoded.text.includes('\0')), ['hex'], context, found);

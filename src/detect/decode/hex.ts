@@ -71,7 +71,7 @@ export function decodeHexAround(text: string, at: number, reach: number): Decode
     if (k < 2 || at - (k - 2) > reach || hexDigit(text.charCodeAt(k - 1)) < 0 || hexDigit(text.charCodeAt(k - 2)) < 0) break;
     start = k - 2;
   }
-  const out = new DecodedBuilder();
+  const out = new DecodedBuilder(Math.ceil((limit - start) / 2));
   let i = start;
   while (i + 1 < limit) {
     const high = hexDigit(text.charCodeAt(i));
