@@ -1,4 +1,5 @@
 import { DecodedBuilder, type Decoded } from './decoded.js';
+import { hexDigit } from './hex.js';
 
 /**
  * Characters written as escapes, every one of them or most: `\x41\x4b…` (C, Python, JavaScript,
@@ -32,12 +33,7 @@ export const ESCAPE_CLUSTER_ERE = `(${ESCAPE_UNITS.join('|')}){${CLUSTER}}`;
 /** The same for JavaScript, without capturing groups. */
 export const ESCAPE_CLUSTER_SOURCE = `(?:${ESCAPE_UNITS.join('|')}){${CLUSTER}}`;
 
-const HEX_VALUE = new Int8Array(128).fill(-1);
-for (let i = 0; i < 16; i++) {
-  HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
-  HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;
-}
-const hexValue = (c: number): number => (c < 128 ? HEX_VALUE[c]! : -1);
+const hexValue = hexDigit;
 
 /** The value of `count` hex digits at `i`, or -1. */
 function hexAt(text: string, i: number, count: number): number {
