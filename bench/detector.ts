@@ -49,6 +49,39 @@ export function adversarialText(bytes: number): string {
   return parts.join('').slice(0, bytes);
 }
 
+/**
+ * Text heavy with the encodings the decoders read, and none of them holding a key: hex dumps and
+ * digests, \x and \u escapes, percent-encoding, HTML entities, byte arrays, joined literals,
+ * narrow base64, gzip streams in base64. Every decoder runs on it all the time.
+ */
+export function encodedText(bytes: number): string {
+  const next = random(5);
+  const words = 'the quick brown fox jumps over the lazy dog while config values load from the region table';
+  const sample = () => words.slice(Math.floor(next() * 40), 40 + Math.floor(next() * 40));
+  const each = (s: string, f: (c: number) => string) => [...Buffer.from(s)].map(f).join('');
+  const hex2 = (c: number) => c.toString(16).padStart(2, '0');
+  const pieces = [
+    () => `${randomBytes(200).toString('hex')}\n`,
+    () => `"${each(sample(), (c) => `\\x${hex2(c)}`)}",\n`,
+    () => `{"t": "${each(sample(), (c) => `\\u00${hex2(c)}`)}"}\n`,
+    () => `https://example.com/?q=${each(sample(), (c) => `%${hex2(c).toUpperCase()}`)}\n`,
+    () => `<p>${each(sample(), (c) => `&#${c};`)}</p>\n`,
+    () => `{${each(sample(), (c) => `0x${hex2(c)}, `)}}\n`,
+    () => `s = "${sample()}" + "${sample()}" + 'AKIA' + "${sample()}";\n`,
+    () => `${randomBytes(120).toString('base64').replace(/.{20}/g, '$&\n')}\n`,
+    () => `H4sI${randomBytes(60).toString('base64')} SDRzS${randomBytes(60).toString('base64')}\n`,
+    () => `414b4941${randomBytes(8).toString('hex')} 41 4b 49 41 ${randomBytes(4).toString('hex')}\n`,
+  ];
+  const parts: string[] = [];
+  let size = 0;
+  while (size < bytes) {
+    const piece = pieces[Math.floor(next() * pieces.length)]!();
+    parts.push(piece);
+    size += piece.length;
+  }
+  return parts.join('').slice(0, bytes);
+}
+
 /** Median seconds of `runs` scans of `text`. */
 function timeScan(scan: Scan, text: string, runs: number): number {
   const times: number[] = [];
@@ -66,6 +99,9 @@ export interface DetectorFigures {
   /** Time for 100 MB over time for 10 MB: 10 when linear. */
   ordinaryLinearity: number;
   adversarialLinearity: number;
+  /** Hex- and escape-heavy text: every decoder at work (see encodedText). */
+  encodedMBps: number;
+  encodedLinearity: number;
 }
 
 export function measureDetector(scan: Scan, runs: number): DetectorFigures {
@@ -77,10 +113,15 @@ export function measureDetector(scan: Scan, runs: number): DetectorFigures {
   const ordinary10 = timeScan(scan, ordinary.slice(0, 10 * MB), runs);
   const adversarial100 = timeScan(scan, adversarial, runs);
   const adversarial10 = timeScan(scan, adversarial.slice(0, 10 * MB), runs);
+  const encoded = encodedText(100 * MB);
+  const encoded100 = timeScan(scan, encoded, runs);
+  const encoded10 = timeScan(scan, encoded.slice(0, 10 * MB), runs);
   return {
     ordinaryMBps: 100 / ordinary100,
     adversarialMBps: 100 / adversarial100,
     ordinaryLinearity: ordinary100 / ordinary10,
     adversarialLinearity: adversarial100 / adversarial10,
+    encodedMBps: 100 / encoded100,
+    encodedLinearity: encoded100 / encoded10,
   };
 }

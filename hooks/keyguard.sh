@@ -10,10 +10,12 @@ export GIT_NO_REPLACE_OBJECTS
 
 # What the detector anchors on (see prefilterPattern in src/detect/anchors.ts): key ID prefixes,
 # Bedrock API key prefixes, service user names (-at-<account>), SSO token heads, their base64 forms,
-# runs of 40 secret-key characters. Text that does not match cannot hold a finding, so most commits
-# are checked without starting node at all. git and grep run in the C locale: grep is then fast, and
-# git's output is bytes either way.
-pattern='AKIA|ASIA|ABIA|ACCA|ABSK|bedrock-api-key-|-at-[0-9]{12}|aoaAAAA|aorAAAA|QUtJQ|FLSU|BS0lB|QVNJQ|FTSU|BU0lB|QUJJQ|FCSU|BQklB|QUNDQ|FDQ0|BQ0NB|QUJTS|FCU0|BQlNL|YmVkcm9jay1hcGkta2V5L|JlZHJvY2stYXBpLWtleS|iZWRyb2NrLWFwaS1rZXkt|([A-Za-z0-9+/]|\\/|%2[FfBb]|\\u002[FfBb]){40}'
+# runs of 40 secret-key characters, and the decoded forms (hex, escapes, joined literals, narrow
+# base64, gzip in base64). Text that does not match cannot hold a finding, so most commits are checked
+# without starting node at all. A Git LFS pointer's oid line (64 hex digits) matches its 40-character
+# run, so LFS content reaches node. git and grep run in the C locale: grep is then fast, and git's
+# output is bytes either way.
+pattern='AKIA|ASIA|ABIA|ACCA|ABSK|bedrock-api-key-|-at-[0-9]{12}|aoaAAAA|aorAAAA|QUtJQ|FLSU|BS0lB|QVNJQ|FTSU|BU0lB|QUJJQ|FCSU|BQklB|QUNDQ|FDQ0|BQ0NB|QUJTS|FCU0|BQlNL|YmVkcm9jay1hcGkta2V5L|JlZHJvY2stYXBpLWtleS|iZWRyb2NrLWFwaS1rZXkt|([A-Za-z0-9+/]|\\/|%2[FfBb]|\\u002[FfBb]|&#[xX]0*2[FfBb];|&#0*4[37];|&sol;|&plus;){40}|41 ?4[bB] ?49 ?41|41 ?53 ?49 ?41|41 ?42 ?49 ?41|41 ?43 ?43 ?41|(\\x[2-7][0-9A-Fa-f]|\\u00[2-7][0-9A-Fa-f]|%[2-7][0-9A-Fa-f]|&#[xX]0*[2-7][0-9A-Fa-f];|&#0*[3-9][0-9];|&#0*1[0-2][0-9];|0[xX][2-7][0-9A-Fa-f], ?){8}|H4sI|SDRzS|UVV0Sl|FVdEpR|RVXRKU|RkxTV|GTFNV|QlMwbE|JTMGxC|CUzBsQ|UVZOSl|FWTkpR|RVk5KU|RlRTV|GVFNV|QlUwbE|JVMGxC|CVTBsQ|UVVKSl|FVSkpR|RVUpKU|RkNTV|GQ1NV|QlFrbE|JRa2xC|CUWtsQ|UVVORF|FVTkRR|RVU5EU|RkRRM|GRFEw|QlEwTk|JRME5C|CUTBOQ|(^|[^A-Za-z0-9])A(K|KI|S|SI|B|BI|C|CC)?["'\''`]|[Ss][Ee][Cc][Rr][Ee][Tt].?([Aa][Cc][Cc][Ee][Ss][Ss].?)?[Kk][Ee][Yy]|[Aa][Ww][Ss].?[Ss][Ee][Cc][Rr][Ee][Tt]|^[+ 	]*[A-Za-z0-9+/]{16,}=*[^ -~]?$'
 case "$1" in
   pre-commit | pre-merge-commit)
     # The staged lines, as git diffs them. Binary files and any failure of git (a corrupt index, no

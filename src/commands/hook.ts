@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { backendFromEnv, openRepository } from '../git/open.js';
 import { loadPolicy } from '../policy/policy.js';
 import type { Repository } from '../git/types.js';
@@ -19,6 +19,12 @@ export interface HookIo extends Io {
 
 
 const text = { format: 'text', verbose: false, color: true } as const;
+
+/** The environment for git in another repository (a submodule): without the variables that tie git to this one. */
+function withoutRepositoryVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const local = /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|PREFIX|IMPLICIT_WORK_TREE|GRAFT_FILE|SHALLOW_FILE|NAMESPACE|INTERNAL_SUPER_PREFIX|QUARANTINE_PATH)$/;
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !local.test(name)));
+}
 
 async function commitMessage(args: string[], io: Io): Promise<ExitCode> {
   const file = args[0];
@@ -53,7 +59,14 @@ async function prePush(args: string[], io: HookIo): Promise<ExitCode> {
       );
       remote = {};
     }
-    const result = await scanPush(repository, updates, remote, policy);
+    const root = await repository.root();
+    const openSubmodule = async (path: string) => {
+      const dir = join(root, path);
+      // A submodule checked out here has a .git (a file pointing into .git/modules, or a folder).
+      if (!existsSync(join(dir, '.git'))) return undefined;
+      return openRepository('git', dir, withoutRepositoryVariables(env));
+    };
+    const result = await scanPush(repository, updates, remote, policy, openSubmodule);
     if (result.findings.length > 0) await attachExposure(repository, result, io.env);
     await renderResult(result, { ...text, scope: 'push' }, io);
     return result.findings.length > 0 ? EXIT_FOUND : EXIT_CLEAN;

@@ -1,4 +1,5 @@
 import { base64Fragments } from './base64.js';
+import { decodedFormsPrefilter } from './decode/prefilter.js';
 
 /**
  * One regular expression finds every place worth a closer look; everything else in the text is
@@ -180,12 +181,13 @@ export class AnchorScanner {
  * An extended regular expression (for `grep -E`) that matches every line on which the detector can
  * report something: each finding sits on a line that holds the credential itself, which has a key
  * ID prefix, an encoded prefix, or a run of 40 secret-alphabet characters and escapes (secrets,
- * encoded secrets, session tokens, lines of wrapped base64). A change whose added lines it does not
- * match cannot hold a finding, so the hooks skip starting node for it. hooks/keyguard.sh carries
- * it (a test holds them together, and another checks that it is a superset of the detector).
+ * encoded secrets, session tokens, lines of wrapped base64), or one of the decoded forms (see
+ * decode/prefilter.ts). A change whose added lines it does not match cannot hold a finding, so the
+ * hooks skip starting node for it. hooks/keyguard.sh carries it (a test holds them together, and
+ * another checks that it is a superset of the detector).
  */
 export function prefilterPattern(): string {
-  const runUnit = '[A-Za-z0-9+/]|\\\\/|%2[FfBb]|\\\\u002[FfBb]';
+  const runUnit = '[A-Za-z0-9+/]|\\\\/|%2[FfBb]|\\\\u002[FfBb]|&#[xX]0*2[FfBb];|&#0*4[37];|&sol;|&plus;';
   return [
     ...CREDENTIAL_PREFIXES,
     BEDROCK_LONG_TERM_PREFIX,
@@ -194,5 +196,6 @@ export function prefilterPattern(): string {
     ...SSO_TOKEN_PREFIXES,
     ...ENCODED_PREFIXES,
     `(${runUnit}){40}`,
+    ...decodedFormsPrefilter(CREDENTIAL_PREFIXES),
   ].join('|');
 }

@@ -1,6 +1,10 @@
 import { accountIdFromKeyId } from './account-id.js';
-import { AnchorScanner, containsEncodedPrefix, KEY_ID_LENGTH, SESSION_TOKEN_MARKER_OFFSET } from './anchors.js';
+import { AnchorScanner, containsEncodedPrefix, CREDENTIAL_PREFIXES, KEY_ID_LENGTH, prefilterPattern, SESSION_TOKEN_MARKER_OFFSET } from './anchors.js';
 import { decodeBase64ToLatin1 } from './base64.js';
+import { decodeBase64Span, doubleEncodedPrefixes } from './decode/compressed.js';
+import { findDecodedForms } from './decode/forms.js';
+import { decodeHexValue } from './decode/hex.js';
+import { prefilterSeesLine } from './decode/prefilter.js';
 import { isBase64Char, isSecretChar } from './chars.js';
 import { fingerprintOf, redact } from './identity.js';
 import { classifyName, secretKeyNameEnd } from './names.js';
@@ -17,9 +21,11 @@ import {
   type Run,
 } from './tokens.js';
 import { bedrockLongTermKeyAt, bedrockShortTermKeyAt, serviceSpecificCredentialAt, ssoTokenAt, type AnchorResult, type FoundCredential } from './service-credentials.js';
-import type { Detection } from './types.js';
+import type { CredentialKind, Detection, ValueEncoding } from './types.js';
 
 const SECRET_LENGTH = 40;
+/** A secret written in hex digits. */
+const HEX_SECRET_LENGTH = 80;
 const DOT = 46;
 const DASH = 45;
 const UNDERSCORE = 95;
@@ -70,9 +76,11 @@ const ENCODED_KEY_ID_MIN = 26;
 
 /**
  * base64 wrapped into lines (`base64` writes 76 columns, PEM 64): runs of two or more lines of
- * 40 to 200 base64 characters (the last may be shorter), each possibly indented.
+ * 40 to 200 base64 characters (the last may be shorter), each possibly indented. Narrower wrapping
+ * (16 to 39 columns) counts when every line but the last has the same width, as a wrapped block does.
  */
 const WRAPPED_LINE_MIN = 40;
+const NARROW_WRAPPED_LINE_MIN = 16;
 const WRAPPED_LINE_MAX = 200;
 /** Decoded content is scanned again (base64 inside base64) at most this deep. */
 const MAX_DECODE_DEPTH = 2;
@@ -80,7 +88,8 @@ const MAX_DECODE_DEPTH = 2;
 /** How far back the tokenizer may look for the start of a run when a window begins inside one. */
 const RUN_ALIGN_REACH = 256;
 
-type RawDetection = FoundCredential;
+/** A detection before its line and column are known; `encodings` lists every decoding step when there is more than one. */
+type RawDetection = FoundCredential & { encodings?: ValueEncoding[] };
 
 export interface ScanOptions {
   /**
@@ -173,6 +182,11 @@ function collect(text: string, depth: number, glued = false): RawDetection[] {
   }
   if (depth < MAX_DECODE_DEPTH) {
     for (const block of scanWrappedBase64(text, depth, found)) keyIdWindow(block.start, block.end);
+    // Hex, escapes, concatenation, base64 of base64, gzip: decoded where they are (decode/forms.ts).
+    const before = found.length;
+    const evidenceWindows = () => [...secretWindows.spans()];
+    findDecodedForms(text, { scan: (inner, binary, plain) => collect(inner, plain ? MAX_DECODE_DEPTH : depth + 1, binary), lineVisible, evidenceWindows }, found);
+    for (const d of found.slice(before)) if (d.kind === 'access-key-id') keyIdWindow(d.offset, d.offset + d.length);
   }
   findSecrets(text, secretWindows.spans(), found);
   findSessionTokensAfterNames(text, sessionNameEnds, found);
@@ -236,8 +250,18 @@ function isBase64UrlPiece(text: string, run: Run): boolean {
   return glue(text.charCodeAt(run.start - 1)) || glue(text.charCodeAt(run.end));
 }
 
+const lineVisible = (text: string, offset: number): boolean => prefilterSeesLine(text, offset, prefilterPattern);
+
 function considerSecretRun(text: string, run: Run, found: RawDetection[]): void {
   if (isBase64UrlPiece(text, run)) return;
+  if (run.end - run.start === HEX_SECRET_LENGTH && run.escaped === undefined) {
+    // A secret written in hex next to its name: 80 hex digits.
+    const decoded = decodeHexValue(text.slice(run.start, run.end));
+    if (decoded !== undefined && isSecretValue(decoded) && judgeSecret(decoded) === 'credential') {
+      found.push({ kind: 'secret-access-key', offset: run.start, length: run.end - run.start, value: decoded, encoding: 'hex' });
+    }
+    return;
+  }
   if (run.length === SECRET_LENGTH && run.padding === 0) {
     const value = runValue(text, run);
     if (judgeSecret(value) === 'credential') {
@@ -247,12 +271,18 @@ function considerSecretRun(text: string, run: Run, found: RawDetection[]): void 
   }
   if (run.length >= ENCODED_SECRET_MIN && run.length <= ENCODED_SECRET_MAX) {
     const decoded = decodeBase64ToLatin1(runValue(text, run)).trim();
-    if (decoded.length !== SECRET_LENGTH) return;
-    for (let i = 0; i < decoded.length; i++) if (!isSecretChar(decoded.charCodeAt(i))) return;
+    if (!isSecretValue(decoded)) return;
     if (judgeSecret(decoded) === 'credential') {
       found.push({ kind: 'secret-access-key', offset: run.start, length: run.end - run.start, value: decoded, encoding: 'base64' });
     }
   }
+}
+
+/** 40 characters of the secret alphabet. */
+function isSecretValue(value: string): boolean {
+  if (value.length !== SECRET_LENGTH) return false;
+  for (let i = 0; i < value.length; i++) if (!isSecretChar(value.charCodeAt(i))) return false;
+  return true;
 }
 
 /**
@@ -360,30 +390,42 @@ interface WrappedBlock extends Span {
   segments: Segment[];
 }
 
-/** Blocks of wrapped base64: consecutive lines of 40-200 base64 characters, plus a shorter last line. */
+/**
+ * Blocks of wrapped base64: consecutive lines of 40-200 base64 characters, or of one width of 16-39,
+ * plus a shorter last line.
+ */
 function wrappedBase64Blocks(text: string): WrappedBlock[] {
   const blocks: WrappedBlock[] = [];
-  let block: WrappedBlock | undefined;
-  const close = (end: number) => {
-    if (block && block.segments.length >= 2) blocks.push({ ...block, end });
-    block = undefined;
-  };
   for (let start = 0; start < text.length; ) {
-    let lineEnd = text.indexOf('\n', start);
-    if (lineEnd < 0) lineEnd = text.length;
-    const segment = wrappedLineSegment(text, start, lineEnd);
-    const full = segment !== undefined && segment.length >= WRAPPED_LINE_MIN;
-    if (block && segment) {
-      block.segments.push(segment);
-      if (!full) close(lineEnd);
-    } else if (block) {
-      close(start);
-    }
-    if (!block && full) block = { start, end: lineEnd, segments: [segment] };
-    start = lineEnd + 1;
+    const { block, resume } = readWrappedBlock(text, start);
+    if (block !== undefined && block.segments.length >= 2) blocks.push(block);
+    start = resume;
   }
-  close(text.length);
   return blocks;
+}
+
+/** The block that begins on the line at `start`, and where to look for the next one. */
+function readWrappedBlock(text: string, start: number): { block?: WrappedBlock; resume: number } {
+  const lineEndAt = (from: number) => {
+    const end = text.indexOf('\n', from);
+    return end < 0 ? text.length : end;
+  };
+  let lineEnd = lineEndAt(start);
+  const first = wrappedLineSegment(text, start, lineEnd);
+  if (first === undefined || first.length < NARROW_WRAPPED_LINE_MIN) return { resume: lineEnd + 1 };
+  const block: WrappedBlock = { start, end: lineEnd, segments: [first] };
+  const width = first.length < WRAPPED_LINE_MIN ? first.length : 0; // 0: lines of 40 or more, of any width
+  for (let next = lineEnd + 1; next < text.length; next = lineEnd + 1) {
+    lineEnd = lineEndAt(next);
+    const segment = wrappedLineSegment(text, next, lineEnd);
+    if (segment === undefined) return { block, resume: next };
+    const full = width === 0 ? segment.length >= WRAPPED_LINE_MIN : segment.length === width;
+    if (!full && segment.length >= (width || WRAPPED_LINE_MIN)) return { block, resume: next }; // wider: may begin another block
+    block.segments.push(segment);
+    block.end = lineEnd;
+    if (!full) return { block, resume: lineEnd + 1 }; // the shorter last line
+  }
+  return { block, resume: text.length };
 }
 
 /** Maps positions in a block's joined base64 back to the text (segments are in order; binary search). */
@@ -415,15 +457,22 @@ function scanWrappedBase64(text: string, depth: number, found: RawDetection[]): 
       total += segment.length;
     }
     const joined = block.segments.map((segment) => text.slice(segment.at, segment.at + segment.length)).join('');
-    if (!containsEncodedPrefix(joined)) continue;
+    const encoded = containsEncodedPrefix(joined);
+    const doubleEncoded = !encoded && containsDoubleEncodedPrefix(joined);
+    if (!encoded && !doubleEncoded) continue;
     const already = new Set(found.filter((d) => d.offset >= block.start && d.offset < block.end).map((d) => `${d.kind}\0${d.value}`));
     const inner: RawDetection[] = [];
-    const run: Span = { start: 0, end: 0 };
-    const anchors = new AnchorScanner(joined);
-    for (let decodedUpTo = 0, anchor = anchors.next(); anchor !== undefined; anchor = anchors.next()) {
-      if (anchor.kind !== 'encoded-prefix' || anchor.start < decodedUpTo) continue;
-      decodedUpTo = scanEncodedAround(joined, anchor.start, depth, inner, run).end;
-      anchors.skipTo(decodedUpTo);
+    if (doubleEncoded) {
+      // base64 of base64 (a file encoded twice): decoded here, and the base64 inside by the scan one level down.
+      inner.push(...scanDoubleBase64(joined, depth));
+    } else {
+      const run: Span = { start: 0, end: 0 };
+      const anchors = new AnchorScanner(joined);
+      for (let decodedUpTo = 0, anchor = anchors.next(); anchor !== undefined; anchor = anchors.next()) {
+        if (anchor.kind !== 'encoded-prefix' || anchor.start < decodedUpTo) continue;
+        decodedUpTo = scanEncodedAround(joined, anchor.start, depth, inner, run).end;
+        anchors.skipTo(decodedUpTo);
+      }
     }
     let keyIdFound = false;
     for (const detection of inner) {
@@ -437,6 +486,33 @@ function scanWrappedBase64(text: string, depth: number, found: RawDetection[]): 
     if (keyIdFound) withKeyId.push(block);
   }
   return withKeyId;
+}
+
+let doubleEncodedPattern: RegExp | undefined;
+const doubleEncoded = (): RegExp => (doubleEncodedPattern ??= new RegExp(doubleEncodedPrefixes(CREDENTIAL_PREFIXES).join('|'), 'g'));
+
+function containsDoubleEncodedPrefix(base64: string): boolean {
+  const pattern = doubleEncoded();
+  pattern.lastIndex = 0;
+  return pattern.test(base64);
+}
+
+/** The credentials in base64 of base64 (`joined`: base64 without line ends), decoded around each double-encoded prefix. */
+function scanDoubleBase64(joined: string, depth: number): RawDetection[] {
+  const out: RawDetection[] = [];
+  const pattern = new RegExp(doubleEncoded().source, 'g');
+  for (let match = pattern.exec(joined); match !== null; match = pattern.exec(joined)) {
+    const from = Math.max(0, Math.floor((match.index - ENCODED_REACH * 2) / 4) * 4);
+    const to = Math.min(joined.length, match.index + ENCODED_REACH * 2);
+    const decoded = decodeBase64Span(joined, from, to);
+    for (const inner of collect(decoded.text, depth + 1)) {
+      const start = decoded.sources[inner.offset]!;
+      const end = decoded.sources[inner.offset + inner.length]!;
+      out.push({ ...inner, offset: start, length: end - start, encoding: 'base64', encodings: ['base64', ...(inner.encodings ?? [inner.encoding])] });
+    }
+    pattern.lastIndex = Math.max(pattern.lastIndex, to);
+  }
+  return out;
 }
 
 function dedupe(found: RawDetection[]): RawDetection[] {
@@ -476,6 +552,7 @@ function locate(text: string, found: RawDetection[]): Detection[] {
       fingerprint: fingerprintOf(raw.kind, raw.value),
       encoding: raw.encoding,
     };
+    if (raw.encodings !== undefined) detection.encodings = raw.encodings;
     const accountId = raw.kind === 'access-key-id' ? accountIdFromKeyId(raw.value) : raw.accountId;
     if (accountId !== undefined) detection.accountId = accountId;
     if (raw.details) detection.details = raw.details;

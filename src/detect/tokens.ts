@@ -14,7 +14,7 @@ export interface Run {
   bodyEnd: number;
   length: number;
   padding: number;
-  escaped: 'json' | 'url' | undefined;
+  escaped: 'json' | 'url' | 'html' | undefined;
 }
 
 const U = 117; // 'u'
@@ -26,9 +26,33 @@ function unicodeEscape(text: string, i: number): string | undefined {
   return text.slice(i + 2, i + 6).toLowerCase();
 }
 
+const AMPERSAND = 38;
+
+/**
+ * The HTML or XML character reference at `i` for '/', '+' or '=' (`&#x2F;`, `&#47;`, `&sol;`,
+ * `&plus;`, `&equals;` …) and its width; undefined for anything else.
+ */
+function entityAt(text: string, i: number): { char: string; width: number } | undefined {
+  if (text.charCodeAt(i) !== AMPERSAND) return undefined;
+  const semicolon = text.indexOf(';', i + 2);
+  if (semicolon < 0 || semicolon - i > 9) return undefined;
+  const char = ENTITY_CHARS.get(text.slice(i + 1, semicolon).toLowerCase());
+  return char === undefined ? undefined : { char, width: semicolon + 1 - i };
+}
+
+const ENTITY_CHARS = new Map<string, string>();
+for (const [char, code] of [['/', 47], ['+', 43], ['=', 61]] as const) {
+  for (const digits of [`#${code}`, `#0${code}`, `#x${code.toString(16)}`, `#x0${code.toString(16)}`]) ENTITY_CHARS.set(digits, char);
+}
+ENTITY_CHARS.set('sol', '/').set('plus', '+').set('equals', '=');
+
 /** Width of the escape at `i` that stands for one secret character, or 0 if there is none. */
 function escapeWidth(text: string, i: number): number {
   const c = text.charCodeAt(i);
+  if (c === AMPERSAND) {
+    const entity = entityAt(text, i);
+    return entity !== undefined && entity.char !== '=' ? entity.width : 0;
+  }
   if (c === BACKSLASH) {
     if (text.charCodeAt(i + 1) === SLASH) return 2;
     const code = unicodeEscape(text, i);
@@ -48,6 +72,10 @@ function paddingWidth(text: string, i: number): number {
     return 3;
   }
   if (c === BACKSLASH && unicodeEscape(text, i) === '003d') return 6;
+  if (c === AMPERSAND) {
+    const entity = entityAt(text, i);
+    return entity?.char === '=' ? entity.width : 0;
+  }
   return 0;
 }
 
@@ -71,7 +99,8 @@ export function readRun(text: string, start: number, limit: number): Run {
     } else {
       const width = escapeWidth(text, i);
       if (width === 0) break;
-      escaped ??= text.charCodeAt(i) === BACKSLASH ? 'json' : 'url';
+      const c = text.charCodeAt(i);
+      escaped ??= c === BACKSLASH ? 'json' : c === AMPERSAND ? 'html' : 'url';
       i += width;
     }
     length++;
@@ -94,12 +123,14 @@ export function runValue(text: string, run: Run): string {
   return raw
     .replace(/\\\//g, '/')
     .replace(/\\u002[fF]|%2[fF]/g, '/')
-    .replace(/\\u002[bB]|%2[bB]/g, '+');
+    .replace(/\\u002[bB]|%2[bB]/g, '+')
+    .replace(/&[#\w]{2,7};/g, (entity) => ENTITY_CHARS.get(entity.slice(1, -1).toLowerCase()) ?? entity);
 }
 
 export function encodingOf(run: Run): ValueEncoding {
   if (run.escaped === 'json') return 'json-escaped';
   if (run.escaped === 'url') return 'url-encoded';
+  if (run.escaped === 'html') return 'html-escaped';
   return 'plain';
 }
 

@@ -29,8 +29,21 @@ export interface CredentialDetails {
   tokenType?: 'access' | 'refresh';
 }
 
-/** How the credential was written in the text where it was found. */
-export type ValueEncoding = 'plain' | 'json-escaped' | 'url-encoded' | 'base64';
+/**
+ * How the credential was written in the text where it was found. `hex`: hex digits (`414b…`,
+ * `\x41`, `0x41,`); `unicode-escaped`: `\u0041`; `html-escaped`: `&#65;`, `&#x41;`, named entities;
+ * `concatenated`: split across joined string literals; `gzip`: inside a compressed stream.
+ */
+export type ValueEncoding =
+  | 'plain'
+  | 'json-escaped'
+  | 'url-encoded'
+  | 'base64'
+  | 'hex'
+  | 'unicode-escaped'
+  | 'html-escaped'
+  | 'concatenated'
+  | 'gzip';
 
 /**
  * One credential found in a text. Positions are 1-based; columns count UTF-16 code units,
@@ -62,6 +75,11 @@ export interface Detection {
    */
   fingerprint: string;
   encoding: ValueEncoding;
+  /**
+   * Every decoding step, outermost first, when there is more than one (`['base64', 'gzip']`: base64
+   * text of a gzip stream); `encoding` is the first.
+   */
+  encodings?: ValueEncoding[];
   /** The 12-digit AWS account the credential belongs to, decoded offline, when its format encodes one. */
   accountId?: string;
   details?: CredentialDetails;

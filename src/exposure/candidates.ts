@@ -63,7 +63,23 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+
  * UTF-32 text, read as the check reads them), and the credentials that are not runs of one kind
  * (Bedrock API keys, service-specific credentials, SSO tokens).
  */
-const DETECTOR_MARKS = ['\0', BEDROCK_LONG_TERM_PREFIX, BEDROCK_SHORT_TERM_PREFIX, SERVICE_USER_MARKER, ...SSO_TOKEN_PREFIXES];
+const DETECTOR_MARKS = [
+  '\0',
+  BEDROCK_LONG_TERM_PREFIX,
+  BEDROCK_SHORT_TERM_PREFIX,
+  SERVICE_USER_MARKER,
+  ...SSO_TOKEN_PREFIXES,
+  // Decoded forms (src/detect/decode/): key ID prefixes in hex and as escapes, gzip in base64.
+  ...CREDENTIAL_PREFIXES.flatMap((prefix) => {
+    const hex = Buffer.from(prefix).toString('hex');
+    return [hex, hex.toUpperCase()];
+  }),
+  '\\x41',
+  '\\u0041',
+  '%41',
+  '&#',
+  'H4sI',
+];
 
 /** The tokens of a blob's bytes, decoded as the detector decodes them (UTF-8, UTF-16, binary as bytes). */
 export function blobTokens(bytes: Buffer, into: TokenSet = new Set()): TokenSet {

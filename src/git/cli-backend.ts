@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { CatFileBatch } from './cat-file.js';
-import { discoverRepository } from './discover.js';
+import { discoverRepository, lfsObjectIn } from './discover.js';
 import { LooseObjects } from './loose-objects.js';
 import { RepositoryReadError } from './errors.js';
 import type { ExposureAnswer, ExposureQuery } from './exposure-types.js';
@@ -57,6 +57,14 @@ export class GitCliRepository implements Repository {
       }
     }
     return this.loose;
+  }
+
+  lfsObjectPath(sha256: string): string | undefined {
+    try {
+      return lfsObjectIn(discoverRepository(this.context.cwd, this.context.env).commonDir, sha256);
+    } catch {
+      return undefined;
+    }
   }
 
   root(): Promise<string> {

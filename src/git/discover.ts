@@ -70,3 +70,8 @@ export function discoverRepository(cwd: string, env: NodeJS.ProcessEnv): Reposit
     : join(gitDir, 'index');
   return { root, gitDir, commonDir, indexFile };
 }
+
+/** The Git LFS store's file for a sha256, below a repository's common git dir (git-lfs's default layout). */
+export function lfsObjectIn(commonDir: string, sha256: string): string {
+  return join(commonDir, 'lfs', 'objects', sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { RepositoryReadError, UnsupportedRepositoryError } from './errors.js';
 import { readConfigFile } from './config-file.js';
-import { discoverRepository, type RepositoryLocation } from './discover.js';
+import { discoverRepository, lfsObjectIn, type RepositoryLocation } from './discover.js';
 import type { ExposureAnswer, ExposureQuery } from './exposure-types.js';
 import { parseIndex, type ParsedIndex } from './index-file.js';
 import { isRegularFile, MODE_GITLINK, MODE_SYMLINK, type BlobSink, type IndexEntry, type Repository, type StagedChange } from './types.js';
@@ -30,6 +30,10 @@ export class IsomorphicGitRepository implements Repository {
   private readonly location: RepositoryLocation;
   private readonly cache = {};
   private index: ParsedIndex | undefined;
+
+  lfsObjectPath(sha256: string): string | undefined {
+    return lfsObjectIn(this.location.commonDir, sha256);
+  }
 
   constructor(cwd: string, env: NodeJS.ProcessEnv) {
     this.location = discoverRepository(cwd, env);

@@ -68,6 +68,8 @@ export interface Repository {
   readObject(oid: string): Promise<Buffer>;
   /** Every file below a tree, recursively. */
   treeEntries(tree: string): Promise<IndexEntry[]>;
+  /** Where the local Git LFS store keeps the content with this sha256 (`<common git dir>/lfs/objects/aa/bb/<sha256>`). */
+  lfsObjectPath(sha256: string): string | undefined;
   /** How far each credential has travelled (committed? pushed?), looked up until `deadline` (Date.now() units). */
   exposure(queries: ExposureQuery[], deadline: number): Promise<ExposureAnswer>;
   close(): void;

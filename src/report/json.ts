@@ -68,6 +68,8 @@ function publicFields(finding: Finding): Record<string, Json> {
   if (finding.accountId !== undefined) out.accountId = finding.accountId;
   Object.assign(out, publicDetails(finding));
   if (finding.encoding !== 'plain') out.encoding = finding.encoding;
+  if (finding.encodings !== undefined) out.encodings = finding.encodings;
+  if (finding.within !== undefined) out.within = finding.within;
   if (finding.commit !== undefined) out.commit = finding.commit;
   return { ...out, ...exposureFields(finding.exposure) };
 }

@@ -70,6 +70,12 @@ const SUPPRESSION = {
   baseline: 'in .keyguard-baseline.json (present when keyguard was adopted)',
 } as const;
 
+/** How the value was written, when it was encoded: ` (written as base64 > gzip)`. */
+function written(finding: Finding): string {
+  const inside = finding.within ? ` in ${finding.within.join(' > ')} line ${finding.line}` : '';
+  return inside + (finding.encoding === 'plain' ? '' : ` (written as ${(finding.encodings ?? [finding.encoding]).join(' > ')})`);
+}
+
 /** The finding's situation and what it calls for, as the result's message carries it. */
 function situation(finding: Finding): string {
   const exposure = finding.exposure;
@@ -118,7 +124,7 @@ export function formatSarif(result: ScanResult): string {
             ruleId: RULES[index]!.id,
             ruleIndex: index,
             level: 'error',
-            message: { text: `AWS ${KIND_LABEL[finding.kind]} ${finding.redacted}${account}${situation(finding)}` },
+            message: { text: `AWS ${KIND_LABEL[finding.kind]} ${finding.redacted}${account}${written(finding)}${situation(finding)}` },
             locations: [
               {
                 physicalLocation: {

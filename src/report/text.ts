@@ -116,10 +116,11 @@ function listByFile(findings: Finding[], options: TextOptions, width: number, li
   for (const [path, inFile] of groupBy(findings, (f) => f.path)) {
     lines.push(`  ${style.bold(displayPath(path))}`);
     for (const finding of inFile) {
-      const where = `${finding.line}:${finding.column}`.padEnd(8);
+      // Inside a container: the member first (`xl/sharedStrings.xml:2:15`).
+      const where = `${finding.within ? `${finding.within.join(' > ')}:` : ''}${finding.line}:${finding.column}`.padEnd(8);
       const described = describeDetails(finding.details);
       const account = (finding.accountId ? style.dim(`  account ${finding.accountId}`) : '') + (described ? style.dim(`  ${described}`) : '');
-      const encoding = finding.encoding !== 'plain' ? style.dim(`  (${finding.encoding})`) : '';
+      const encoding = finding.encoding !== 'plain' ? style.dim(`  (${(finding.encodings ?? [finding.encoding]).join(' > ')})`) : '';
       let line = `${indent}${where} ${KIND_LABEL[finding.kind].padEnd(kindWidth)}  ${style.yellow(finding.redacted)}${account}${encoding}`;
       const pushed = finding.exposure?.state === 'pushed';
       const extras = [
@@ -156,7 +157,9 @@ function credentialEntry(credential: Credential, index: number, count: number, o
   if (situation) lines.push(credential.exposure?.state === 'pushed' ? style.red(style.bold(say(situation))) : say(situation));
   if (credential.introducedIn && credential.exposure?.state !== 'staged') lines.push(say(`Introduced by commit ${credential.introducedIn}.`));
 
-  const places = [...new Set(findings.map((f) => `${displayPath(f.path)}:${f.line}${f.commit ? ` (commit ${short(f.commit)})` : ''}`))];
+  const places = [
+    ...new Set(findings.map((f) => `${displayPath(f.path)}${f.within ? ` > ${f.within.join(' > ')}` : ''}:${f.line}${f.commit ? ` (commit ${short(f.commit)})` : ''}`)),
+  ];
   const shown = verbose ? places : places.slice(0, PLACES_SHOWN);
   const more = places.length - shown.length;
   const commits = new Set(findings.flatMap((f) => (f.commit ? [f.commit] : []))).size;

@@ -2,6 +2,8 @@ import { scanText } from '../detect/scan-text.js';
 import type { ContentEncoding } from '../detect/content.js';
 import type { Detection } from '../detect/types.js';
 import type { BlobSink } from '../git/types.js';
+import { CONTAINER_MAX, ContainerError, containerKind, expandContainer, type ContainerKind } from './containers.js';
+import { parseLfsPointer, POINTER_MAX, type LfsPointer } from './lfs-pointer.js';
 import { lineKeyOf } from './line-keys.js';
 import { DEFAULT_PIECE_BYTES, TextPieces } from './text-pieces.js';
 
@@ -15,6 +17,8 @@ export interface LineDetection extends Detection {
   lineKeys: string[] | undefined;
   /** A `keyguard:allow` comment is next to it. */
   allowedInline: boolean;
+  /** Inside a container file: the members it is in, outermost first (`['xl/sharedStrings.xml']`). */
+  within?: string[];
 }
 
 export const INLINE_ALLOW = 'keyguard:allow';
@@ -65,12 +69,59 @@ export class BlobScanner implements BlobSink {
   /** Line and fingerprint of every credential reported, so that a second view does not report it again. */
   private readonly reportedOnLine = new Set<string>();
 
+  /** A container file (gzip, zip, PNG) is also kept whole, to expand its members after the scan. */
+  private container: { kind: ContainerKind; parts: Buffer[]; bytes: number } | undefined;
+
   constructor(private readonly limits: ChunkLimits = DEFAULT_LIMITS) {
     this.pieces = new TextPieces((text, final) => this.scanPiece(text, final), limits.chunkBytes);
   }
 
+  /** The bytes of a blob small enough to be a Git LFS pointer. */
+  private small: Buffer[] | undefined = [];
+
+  /** The Git LFS pointer this blob is, if it is one. */
+  lfsPointer(): LfsPointer | undefined {
+    return this.small === undefined ? undefined : parseLfsPointer(Buffer.concat(this.small));
+  }
+
   data(chunk: Buffer): void {
+    if (this.small !== undefined) {
+      if (this.pieces.bytes + chunk.length <= POINTER_MAX) this.small.push(chunk);
+      else this.small = undefined;
+    }
+    if (this.pieces.bytes === 0 && chunk.length >= 4) {
+      const kind = containerKind(chunk);
+      if (kind !== undefined) this.container = { kind, parts: [], bytes: 0 };
+    }
+    if (this.container !== undefined) {
+      this.container.bytes += chunk.length;
+      if (this.container.bytes <= CONTAINER_MAX) this.container.parts.push(chunk);
+    }
     this.pieces.data(chunk);
+  }
+
+  /**
+   * The detections in the members of a container file (`path` names it in messages), each scanned
+   * as a file of its own; none for other files. Throws ContainerError past the bounds (exit 2).
+   */
+  containerDetections(path: string): LineDetection[] {
+    const container = this.container;
+    if (container === undefined) return [];
+    if (container.bytes > CONTAINER_MAX) {
+      throw new ContainerError(
+        `${path} is a ${container.kind} file of ${Math.round(container.bytes / 1024 / 1024)} MB, too large for keyguard to expand and check.`,
+        'If you trust this file and it holds no credentials, add it to ignorePaths in keyguard.config.json.',
+      );
+    }
+    const found: LineDetection[] = [];
+    expandContainer(path, Buffer.concat(container.parts), (member) => {
+      for (const detection of scanBytes(member.bytes)) found.push({ ...detection, within: member.place, lineKeys: [] });
+    });
+    this.container = undefined;
+    // A member stored uncompressed is also read in the container's own bytes: report it once, in its member.
+    const inMembers = new Set(found.map((d) => d.fingerprint));
+    this.result.detections = this.result.detections.filter((d) => !inMembers.has(d.fingerprint));
+    return found;
   }
 
   end(): void {

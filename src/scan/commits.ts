@@ -1,4 +1,5 @@
-import { isRegularFile, type Repository } from '../git/types.js';
+import { isRegularFile, MODE_GITLINK, type Repository } from '../git/types.js';
+import type { Gitlink } from './submodules.js';
 import { BlobScanCache, leftIgnoredPath, scannable, type ScanTarget } from './scan-blobs.js';
 import { scanCommitObject } from './message.js';
 import type { Finding, ScanStats } from './types.js';
@@ -10,6 +11,8 @@ export interface CommitScanResult {
   findings: CommitFinding[];
   stats: ScanStats;
   commits: number;
+  /** Submodule commits the scanned commits point submodules at (for a push that recurses into them). */
+  gitlinks: Gitlink[];
 }
 
 /**
@@ -26,8 +29,10 @@ export async function scanCommits(
   const cache = new BlobScanCache(repository);
   const reported = new Set<string>();
   const findings: CommitFinding[] = [];
+  const gitlinks: Gitlink[] = [];
   let done = 0;
   await repository.commitChanges(commits, async (change) => {
+    for (const file of change.files) if (file.mode === MODE_GITLINK) gitlinks.push({ path: file.path, oid: file.oid });
     const targets: ScanTarget[] = change.files.map((file) => ({
       path: file.path,
       mode: file.mode,
@@ -46,5 +51,5 @@ export async function scanCommits(
     }
     onProgress?.(++done, commits.length);
   });
-  return { findings, stats: cache.stats, commits: commits.length };
+  return { findings, stats: cache.stats, commits: commits.length, gitlinks };
 }

@@ -1,5 +1,6 @@
 import { isRegularFile, MODE_GITLINK, MODE_SYMLINK, type Repository } from '../git/types.js';
 import { BlobScanner, type BlobScan, type LineDetection } from './blob-scanner.js';
+import { scanLfsContent } from './lfs.js';
 import { LineKeys, type LineKeysWanted } from './line-keys.js';
 import { TextPieces } from './text-pieces.js';
 import { emptyStats, type Finding, type ScanResult, type ScanStats } from './types.js';
@@ -72,11 +73,16 @@ export class BlobScanCache {
 
   constructor(private readonly repository: Repository) {}
 
-  scan(oid: string): Promise<BlobScan> {
+  /** @param path names the file in messages (the first path the blob is scanned under) */
+  scan(oid: string, path = oid): Promise<BlobScan> {
     let scan = this.scans.get(oid);
     if (scan === undefined) {
       const scanner = new BlobScanner();
-      scan = this.repository.readBlob(oid, scanner).then(() => {
+      scan = this.repository.readBlob(oid, scanner).then(async () => {
+        const inMembers = scanner.containerDetections(path); // first: it drops what its members hold from the outer list
+        scanner.result.detections.push(...inMembers);
+        const pointer = scanner.lfsPointer();
+        if (pointer !== undefined) scanner.result.detections.push(...(await scanLfsContent(this.repository, path, pointer)));
         countScan(this.stats, scanner.result);
         if (scanner.result.detections.length === 0) this.scans.set(oid, NOTHING_FOUND);
         return scanner.result;
@@ -107,15 +113,31 @@ export class BlobScanCache {
     }
   }
 
-  /** Detections of `target` as a finding list, only on added lines when it has previous versions. */
+  /**
+   * Detections of `target` as a finding list, only on added lines when it has previous versions.
+   * Inside a container (a zip, a gzip file) lines of the file mean nothing: there a credential is new
+   * unless a previous version held it in the same member.
+   */
   async findingsFor(target: ScanTarget): Promise<Finding[]> {
-    const scan = await this.scan(target.oid);
+    const scan = await this.scan(target.oid, target.path);
     let detections = scan.detections;
     if (detections.length > 0 && target.previousOids && target.previousOids.length > 0) {
-      await this.completeLineKeys(target.oid, detections);
-      const keys = new Set(detections.flatMap((d) => d.lineKeys!));
-      const previous = await Promise.all(target.previousOids.map((oid) => this.lineKeys(oid, { keys })));
-      detections = keepAddedLines(detections, previous.map((counts) => counts.counts));
+      const inLines = detections.filter((d) => d.within === undefined);
+      let inContainers = detections.filter((d) => d.within !== undefined);
+      if (inLines.length > 0) {
+        await this.completeLineKeys(target.oid, inLines);
+        const keys = new Set(inLines.flatMap((d) => d.lineKeys!));
+        const previous = await Promise.all(target.previousOids.map((oid) => this.lineKeys(oid, { keys })));
+        detections = keepAddedLines(inLines, previous.map((counts) => counts.counts));
+      } else {
+        detections = [];
+      }
+      if (inContainers.length > 0) {
+        const placeOf = (d: LineDetection) => `${d.within!.join('\0')}\0${d.fingerprint}`;
+        const before = new Set((await Promise.all(target.previousOids.map((oid) => this.scan(oid, target.path)))).flatMap((s) => s.detections.filter((d) => d.within).map(placeOf)));
+        inContainers = inContainers.filter((d) => !before.has(placeOf(d)));
+      }
+      detections = [...detections, ...inContainers];
     }
     return detections.map((detection) => findingOf(detection, target.path));
   }
@@ -154,8 +176,9 @@ export async function scanBlobs(repository: Repository, targets: ScanTarget[], i
   const stats = emptyStats();
   const regular = scannable(targets, stats, ignores);
   const scans = new Map<string, BlobScan>();
-  await forEachLimited([...new Set(regular.map((target) => target.oid))], CONCURRENCY, async (oid) => {
-    scans.set(oid, await cache.scan(oid));
+  const pathOf = new Map(regular.map((target) => [target.oid, target.path]));
+  await forEachLimited([...pathOf.keys()], CONCURRENCY, async (oid) => {
+    scans.set(oid, await cache.scan(oid, pathOf.get(oid)));
   });
   const findings: Finding[] = [];
   for (const target of regular) {

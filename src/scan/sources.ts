@@ -9,6 +9,7 @@ import { scanCommits } from './commits.js';
 import { scanStoredMessage } from './message.js';
 import { objectsToPush, TAG_PATH, type RefUpdate } from './push.js';
 import { findingOf, leftIgnoredPath, scanBlobs, type ScanTarget } from './scan-blobs.js';
+import { scanSubmodulesToPush, type OpenSubmodule } from './submodules.js';
 import { addStats, emptyStats, type Finding, type ScanResult } from './types.js';
 
 /** What the next commit adds: staged changes against HEAD, added lines only. */
@@ -65,16 +66,21 @@ export async function scanPush(
   updates: RefUpdate[],
   remote: { name?: string; url?: string } = {},
   policy: Policy = DEFAULT_POLICY,
+  openSubmodule?: OpenSubmodule,
 ): Promise<ScanResult> {
   const pushed = await objectsToPush(repository, updates, remote.name, remote.url);
-  const commits = pushed.commits.length > 0 ? await scanCommits(repository, pushed.commits, policy.ignores) : { findings: [], stats: emptyStats() };
+  const commits = pushed.commits.length > 0 ? await scanCommits(repository, pushed.commits, policy.ignores) : { findings: [], stats: emptyStats(), gitlinks: [] };
+  // A push that recurses into submodules sends their new commits too (see submodules.ts).
+  const inSubmodules = openSubmodule && commits.gitlinks.length > 0 ? await scanSubmodulesToPush(commits.gitlinks, openSubmodule, policy.ignores) : undefined;
   // ignorePaths apply to the files of a tagged tree as to any other tree.
   const ignoresInTree = (path: string) => policy.ignores(TAG_PATH.exec(path)?.[3] ?? path);
   const files = pushed.files.length > 0 ? await scanBlobs(repository, pushed.files, ignoresInTree) : { findings: [], stats: emptyStats() };
   const stats = commits.stats;
   addStats(stats, files.stats);
+  if (inSubmodules) addStats(stats, inSubmodules.stats);
   const findings: Finding[] = [
     ...commits.findings,
+    ...(inSubmodules?.findings ?? []),
     ...pushed.tagMessages.flatMap(({ path, message }) => scanStoredMessage(message, path)),
     ...files.findings,
   ];
@@ -159,6 +165,8 @@ function scanDiskFile(path: string, root: string | undefined): { findings: Findi
   }
   scanner.end();
   const shown = (root !== undefined && repositoryRelative(root, path)) || toPosix(path);
+  const inMembers = scanner.containerDetections(shown); // first: it drops what its members hold from the outer list
+  scanner.result.detections.push(...inMembers);
   const findings = scanner.result.detections.map((detection) => findingOf(detection, shown));
   return { findings, bytes: scanner.result.bytes, binary: scanner.result.encoding === 'binary' };
 }

@@ -9,6 +9,10 @@ export interface Finding extends Omit<Detection, 'offset' | 'length'> {
   commit?: string;
   /** Its line carries a `keyguard:allow` comment. */
   allowedInline?: boolean;
+  /** Found in the new commits of this submodule (repository-relative path) that a push would send too. */
+  submodule?: string;
+  /** Inside a container file (zip, gzip, PNG): the members it is in, outermost first; `line` is in the last. */
+  within?: string[];
   /** How far it has travelled: looked up only when something is found. */
   exposure?: Exposure;
   /**

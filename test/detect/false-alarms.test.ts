@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { scanText } from '../../src/detect/index.js';
@@ -72,5 +73,63 @@ describe('not credentials', () => {
   it('a secret-shaped value far from any AWS evidence is not reported', () => {
     const filler = Array.from({ length: 8 }, (_, i) => `line ${i}`).join('\n');
     expect(scanText(`${id}\n${filler}\nvalue: ${secret}\n`).map((d) => d.kind)).toEqual(['access-key-id']);
+  });
+});
+
+describe('not credentials, written in hex or with escapes', () => {
+  const hexOf = (s: string) => Buffer.from(s).toString('hex');
+  const escaped = (s: string, f: (c: number) => string) => [...Buffer.from(s)].map(f).join('');
+  const digest = (algorithm: string, n: number) => createHash(algorithm).update(randomBytes(n)).digest('hex');
+
+  it('hex digests of 32 to 64 characters, UUIDs, git SHAs, hex colours, next to key names and key IDs', () => {
+    for (let round = 0; round < 200; round++) {
+      const text = [
+        `aws_secret_access_key_hash = ${digest('sha256', 8)}`,
+        `aws_access_key_id_md5: ${digest('md5', 8)}`,
+        `${id.replace(/^AKIA/, 'AIDA')} ${digest('sha1', 8)} ${digest('sha512', 8)}`,
+        `uuid: ${crypto.randomUUID()} ${crypto.randomUUID().toUpperCase()}`,
+        `color: #${randomBytes(3).toString('hex')}; commit ${hex40()}`,
+        `secret_key_fingerprint: ${digest('sha1', 4).replace(/../g, '$&:').slice(0, -1)}`,
+      ].join('\n');
+      expect(scanText(text), text).toEqual([]);
+    }
+  });
+
+  it('the hex and escaped forms of hashes, SRI strings, lockfile lines, JWTs and UUIDs', () => {
+    const segment = (n: number) => randomBytes(n).toString('base64url');
+    for (let round = 0; round < 100; round++) {
+      const samples = [
+        `"integrity": "sha512-${createHash('sha512').update(randomBytes(8)).digest('base64')}"`,
+        `<script src="app.js" integrity="sha384-${createHash('sha384').update(randomBytes(8)).digest('base64')}"></script>`,
+        `${segment(20)}.${segment(60)}.${segment(32)}`,
+        crypto.randomUUID(),
+        `resolved "https://registry.yarnpkg.com/x/-/x-1.0.0.tgz#${hex40()}"`,
+      ];
+      for (const sample of samples) {
+        const forms = [
+          hexOf(sample),
+          hexOf(sample).toUpperCase(),
+          escaped(sample, (c) => `\\x${c.toString(16).padStart(2, '0')}`),
+          escaped(sample, (c) => `\\u00${c.toString(16).padStart(2, '0')}`),
+          escaped(sample, (c) => `%${c.toString(16).padStart(2, '0')}`),
+          escaped(sample, (c) => `&#${c};`),
+          escaped(sample, (c) => `0x${c.toString(16).padStart(2, '0')}, `),
+          Buffer.from(Buffer.from(sample).toString('base64')).toString('base64'),
+        ];
+        for (const form of forms) expect(scanText(`aws_secret_access_key_digest = "${form}"\n${form}\n`), form).toEqual([]);
+      }
+    }
+  });
+
+  it('a source map and a minified bundle full of escapes, hex literals and joined strings', () => {
+    const names = Array.from({ length: 2000 }, (_, i) => `n${i}`);
+    const mappings = Array.from({ length: 5000 }, () => randomBytes(6).toString('base64').replace(/[+/=]/g, 'A')).join(';');
+    const sourceMap = JSON.stringify({ version: 3, sources: ['src/app.ts'], names, mappings, sourcesContent: ['const \\u0041 = "\\u00e9t\\u00e9";'] });
+    const bundle = Array.from(
+      { length: 3000 },
+      (_, i) => `var a${i}="\\x${(65 + (i % 26)).toString(16)}\\x4b"+"${randomBytes(6).toString('hex')}",b${i}=0x${randomBytes(4).toString('hex')},c${i}=["AK","IA","${i}"].join("");`,
+    ).join('');
+    expect(scanText(sourceMap)).toEqual([]);
+    expect(scanText(bundle)).toEqual([]);
   });
 });

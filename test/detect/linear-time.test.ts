@@ -23,6 +23,13 @@ describe('linear time on adversarial input', () => {
     ['a 20 MB line of session token names', () => repeatTo('SessionToken=', 20 * MB)],
     ['a 20 MB line of escapes', () => repeatTo('\\/%2F%2B%3D', 20 * MB)],
     ['a 20 MB line of encoded-prefix fragments', () => repeatTo('QUtJQ FLSU BS0lB ', 20 * MB)],
+    ['a 20 MB line of escape clusters, each just apart', () => repeatTo(`${'\\x41'.repeat(8)} `, 20 * MB)],
+    ['a 20 MB line of percent-encoding', () => repeatTo('%41%4B%49%41%32%33%34%35%36%37 ', 20 * MB)],
+    ['20 MB of hex key ID prefixes', () => repeatTo('414b4941 41 4b 49 41 ', 20 * MB)],
+    ['a 20 MB line of joined literals', () => repeatTo('"AKIA" + "ABC", ', 20 * MB)],
+    ['20 MB of joined literals after secret names', () => repeatTo('aws_secret_access_key = "abc" + "def"\n', 20 * MB)],
+    ['20 MB of gzip starts in base64', () => repeatTo('H4sI SDRzS H4sIAAAA ', 20 * MB)],
+    ['20 MB of narrow wrapped base64', () => repeatTo('QUtJQUFBQUFBQUFB\n', 20 * MB)],
   ])('%s', (_name, make) => {
     expect(scanText(make())).toEqual([]);
   });

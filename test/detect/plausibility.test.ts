@@ -39,7 +39,8 @@ describe('thresholds, re-measured', () => {
 describe('account ID decoding (offline)', () => {
   it('decodes the published test vector', () => {
     // Assembled at run time: the repository holds no key-shaped literal, not even a public one.
-    expect(accountIdFromKeyId(['ASIA', 'Y34FZKBOKMUTVV7A'].join(''))).toBe('609629065308');
+    // keyguard finds joined literals too; this one is AWS's published test vector.
+    expect(accountIdFromKeyId(['ASIA', 'Y34FZKBOKMUTVV7A'].join(''))).toBe('609629065308'); // keyguard:allow
   });
 
   it('round-trips keys built from known account IDs', () => {

@@ -31,7 +31,7 @@ describe('hooks/keyguard.sh', () => {
   });
 
   it('carries the detector\'s own prefilter pattern', () => {
-    expect(launcher).toContain(`pattern='${prefilterPattern()}'`);
+    expect(launcher).toContain(`pattern='${prefilterPattern().replace(/'/g, "'\\''")}'`);
   });
 
   it('the prefilter matches every line on which the detector reports something (a superset)', () => {
@@ -52,6 +52,13 @@ describe('hooks/keyguard.sh', () => {
       () => `url = https://ci-at-${freshAccountId()}:${encodeURIComponent(freshServicePassword())}@git-codecommit.us-east-1.amazonaws.com/v1/repos/x`,
       () => `username = "ks-at-${freshAccountId()}"\npassword = "${freshServicePassword()}"`,
       () => `"refreshToken": "${freshSsoToken('refresh')}"`,
+      () => `k = "${Buffer.from(`${freshKeyId()}\n${freshSecret()}`).toString('hex')}"`,
+      () => `s = "${[...Buffer.from(`aws_secret_access_key=${freshSecret()}`)].map((c) => `\\x${c.toString(16).padStart(2, '0')}`).join('')}"`,
+      () => `{"k": "${[...Buffer.from(freshKeyId())].map((c) => `\\u00${c.toString(16).padStart(2, '0')}`).join('')}"}`,
+      () => `<p>${[...Buffer.from(freshKeyId())].map((c) => `&#${c};`).join('')}</p>`,
+      () => `id = "${freshKeyId().slice(0, 7)}" +\n  "${freshKeyId().slice(7)}"`,
+      () => `aws_secret_access_key = ("${freshSecret().slice(0, 22)}"\n  "${freshSecret().slice(22)}")`,
+      () => b64(`aws_access_key_id=${freshKeyId()}\naws_secret_access_key=${freshSecret()}\n`).replace(/.{20}/g, '$&\n'),
     );
     const filler = fc.stringMatching(/^[a-zA-Z0-9 =:"'{}\n-]{0,80}$/);
     fc.assert(
