@@ -46,7 +46,7 @@ describe('encoded keys, through the real pre-commit hook', () => {
     expect(result.status, result.stderr).toBe(1);
     expect(repo.commitCount()).toBe(1);
     expect(result.stderr).toContain(`(${encoding}`);
-    expect(result.stderr).toContain(`${id.slice(0, 4)}...${id.slice(-4)}`);
+    expect(result.stderr).toContain(`${id.slice(0, 4)}...${id.slice(-2)}`);
     expect(result.stderr).not.toContain(id);
   });
 
