@@ -7,7 +7,11 @@
 hook=${0##*/}
 here=${0%/*}
 husky_dir={{HUSKY_DIR}}
-keyguard={{KEYGUARD}}/hooks/keyguard.sh
+launcher={{KEYGUARD}}/hooks/keyguard.sh
+keyguard=$launcher
+# The npm project (where yarn's Plug'n'Play is looked for) and what installs its packages.
+project_dir={{PROJECT_DIR}}
+install_command={{INSTALL_COMMAND}}
 # Folders whose hooks ran before keyguard was installed, one a line.
 chained_dirs="$here/../keyguard/previous-hooks{{CHAINED}}"
 
@@ -20,11 +24,55 @@ case "$hook" in
   pre-commit | pre-merge-commit | prepare-commit-msg | commit-msg | pre-applypatch | applypatch-msg | pre-push) checks=yes ;;
   *) checks= ;;
 esac
+# yarn's Plug'n'Play has no node_modules: keyguard is unpacked in a folder whose name changes with
+# every upgrade (.yarn/unplugged/keyguard-npm-<version>-<hash>/). The project's .pnp.cjs (or
+# .pnp.data.json), which yarn rewrites on every install, says where it is: the one packageLocation
+# of keyguard. Returns 1 where there is no .pnp.cjs; otherwise it sets $keyguard, or $missing to
+# say why keyguard cannot run.
+missing=
+plug_and_play() {
+  dir=$project_dir
+  while [ ! -f "$1/$dir/.pnp.cjs" ]; do
+    [ "$dir" = . ] && return 1
+    case "$dir" in */*) dir=${dir%/*} ;; *) dir=. ;; esac
+  done
+  case "$dir" in .) pnp=$1/.pnp.cjs ;; *) pnp=$1/$dir/.pnp.cjs ;; esac
+  case "$pnp" in /*) ;; *) pnp=$PWD/${pnp#./} ;; esac
+  data=$pnp
+  [ -f "${pnp%.cjs}.data.json" ] && data="${pnp%.cjs}.data.json"
+  found=$(LC_ALL=C grep -o '"packageLocation": *"[^"]*/node_modules/keyguard/"' "$data" | LC_ALL=C sort -u)
+  case "$found" in
+    "") missing="yarn's Plug'n'Play ($data) lists no keyguard (run $install_command)"; return 0 ;;
+    *'
+'*) missing="$data lists several copies of keyguard, and the hooks cannot tell which one this project uses (see: yarn why keyguard)"; return 0 ;;
+  esac
+  location=${found#*\"packageLocation\":}
+  location=${location#"${location%%[! ]*}"}
+  location=${location#\"}
+  location=${location#./}
+  location="${pnp%/*}/${location%\"}hooks/keyguard.sh"
+  if [ -f "$location" ]; then
+    keyguard=$location
+    KEYGUARD_PNP=$pnp # the launcher runs node with it, so that keyguard's dependencies resolve
+    export KEYGUARD_PNP
+  else
+    case "$location" in
+      *.zip/*) missing="keyguard is inside a zip archive of yarn's cache, where git cannot run it: add \"dependenciesMeta\": {\"keyguard\": {\"unplugged\": true}} to package.json, then run $install_command" ;;
+      *) missing="$location is missing (run $install_command)" ;;
+    esac
+  fi
+  return 0
+}
+
 if [ -n "$checks" ] && [ ! -f "$keyguard" ]; then
   case "$keyguard" in /*) ;; *)
-    # A linked worktree without node_modules of its own: the main worktree's keyguard.
-    common=$(cd "$here/.." && pwd)
-    if [ "${common##*/}" = .git ] && [ -f "${common%/*}/$keyguard" ]; then keyguard="${common%/*}/$keyguard"; fi ;;
+    if ! plug_and_play .; then
+      # A linked worktree without packages of its own: the main worktree's keyguard.
+      common=$(cd "$here/.." && pwd)
+      if [ "${common##*/}" = .git ]; then
+        if [ -f "${common%/*}/$launcher" ]; then keyguard="${common%/*}/$launcher"; else plug_and_play "${common%/*}"; fi
+      fi
+    fi ;;
   esac
 fi
 
@@ -63,7 +111,7 @@ chained_hooks() {
 
 keyguard_check() {
   if [ ! -f "$keyguard" ]; then
-    echo "keyguard: $keyguard is missing (run npm install): the AWS credential check cannot run, so git is stopped here." >&2
+    echo "keyguard: ${missing:-$keyguard is missing (run $install_command)}: the AWS credential check cannot run, so git is stopped here." >&2
     exit 2
   fi
   with_input sh "$keyguard" "$@" || exit $?
