@@ -20,16 +20,14 @@ husky_init="${XDG_CONFIG_HOME:-$HOME/.config}/husky/init.sh"
 [ -f "$husky_init" ] && . "$husky_init"
 [ "${HUSKY-}" = "0" ] && exit 0
 
-case "$hook" in
-  pre-commit | pre-merge-commit | prepare-commit-msg | commit-msg | pre-applypatch | applypatch-msg | pre-push) checks=yes ;;
-  *) checks= ;;
-esac
 # yarn's Plug'n'Play has no node_modules: keyguard is unpacked in a folder whose name changes with
 # every upgrade (.yarn/unplugged/keyguard-npm-<version>-<hash>/). The project's .pnp.cjs (or
 # .pnp.data.json), which yarn rewrites on every install, says where it is: the one packageLocation
 # of keyguard. Returns 1 where there is no .pnp.cjs; otherwise it sets $keyguard, or $missing to
 # say why keyguard cannot run.
 missing=
+newline='
+'
 plug_and_play() {
   dir=$project_dir
   while [ ! -f "$1/$dir/.pnp.cjs" ]; do
@@ -40,13 +38,21 @@ plug_and_play() {
   case "$pnp" in /*) ;; *) pnp=$PWD/${pnp#./} ;; esac
   data=$pnp
   [ -f "${pnp%.cjs}.data.json" ] && data="${pnp%.cjs}.data.json"
-  found=$(LC_ALL=C grep -o '"packageLocation": *"[^"]*/node_modules/keyguard/"' "$data" | LC_ALL=C sort -u)
-  case "$found" in
-    "") missing="yarn's Plug'n'Play ($data) lists no keyguard (run $install_command)"; return 0 ;;
-    *'
-'*) missing="$data lists several copies of keyguard, and the hooks cannot tell which one this project uses (see: yarn why keyguard)"; return 0 ;;
-  esac
-  location=${found#*\"packageLocation\":}
+  found=$(LC_ALL=C grep -o '"packageLocation": *"[^"]*/node_modules/keyguard/"' "$data")
+  # One location, however many times it is listed.
+  first=${found%%"$newline"*} rest=$found
+  while [ -n "$rest" ]; do
+    if [ "${rest%%"$newline"*}" != "$first" ]; then
+      missing="$data lists several copies of keyguard, and the hooks cannot tell which one this project uses (see: yarn why keyguard)"
+      return 0
+    fi
+    case "$rest" in *"$newline"*) rest=${rest#*"$newline"} ;; *) rest= ;; esac
+  done
+  if [ -z "$first" ]; then
+    missing="yarn's Plug'n'Play ($data) lists no keyguard (run $install_command)"
+    return 0
+  fi
+  location=${first#*\"packageLocation\":}
   location=${location#"${location%%[! ]*}"}
   location=${location#\"}
   location=${location#./}
@@ -64,17 +70,17 @@ plug_and_play() {
   return 0
 }
 
-if [ -n "$checks" ] && [ ! -f "$keyguard" ]; then
-  case "$keyguard" in /*) ;; *)
-    if ! plug_and_play .; then
-      # A linked worktree without packages of its own: the main worktree's keyguard.
-      common=$(cd "$here/.." && pwd)
-      if [ "${common##*/}" = .git ]; then
-        if [ -f "${common%/*}/$launcher" ]; then keyguard="${common%/*}/$launcher"; else plug_and_play "${common%/*}"; fi
-      fi
-    fi ;;
-  esac
-fi
+# Where keyguard is, looked up only when a hook runs keyguard (so a commit pays for it once per
+# hook that checks): node_modules, else Plug'n'Play, else a linked worktree's main worktree.
+find_keyguard() {
+  [ -f "$keyguard" ] && return 0
+  case "$keyguard" in /*) return 0 ;; esac
+  plug_and_play . && return 0
+  # A linked worktree without packages of its own: the main worktree's keyguard.
+  common=$(cd "$here/.." && pwd)
+  [ "${common##*/}" = .git ] || return 0
+  if [ -f "${common%/*}/$launcher" ]; then keyguard="${common%/*}/$launcher"; else plug_and_play "${common%/*}"; fi
+}
 
 # Hooks that git feeds on stdin: every part gets the whole of it. Other hooks keep git's stdin.
 case "$hook" in
@@ -110,6 +116,7 @@ chained_hooks() {
 }
 
 keyguard_check() {
+  find_keyguard
   if [ ! -f "$keyguard" ]; then
     echo "keyguard: ${missing:-$keyguard is missing (run $install_command)}: the AWS credential check cannot run, so git is stopped here." >&2
     exit 2
