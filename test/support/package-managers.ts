@@ -57,7 +57,7 @@ export function setUpPackageManagers(): PackageManagers | string {
   const server: ChildProcess = spawn(
     process.execPath,
     [join(dirname(fileURLToPath(import.meta.url)), 'registry-server.mjs'), portFile, upstreamRegistry(base.env), packages],
-    { stdio: 'ignore' },
+    { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] },
   );
   for (let waited = 0; !existsSync(portFile) && waited < 20_000; waited += 50) sleep(50);
   if (!existsSync(portFile)) {

@@ -81,3 +81,5 @@ const server = createServer((request, response) => {
   });
 });
 server.listen(0, '127.0.0.1', () => writeFileSync(portFile, String(server.address().port)));
+// Started with an IPC channel: when the test process ends, however it ends, so does the registry.
+process.on('disconnect', () => process.exit(0));
