@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // keyguard's postinstall: when keyguard is installed as a dependency of a project inside a git
-// repository, set up the project's git hooks. It never fails and never slows an install: wherever
-// hooks cannot or should not be installed, it says so in one line and exits 0.
+// repository, set up the project's git hooks (npm runs it; pnpm and yarn 4.14+ only where the
+// project allows keyguard's build, and the project's own script that `keyguard install` adds
+// covers every clone). It never fails and never slows an install: wherever hooks cannot or should
+// not be installed, it says so in one line and exits 0.
 'use strict';
 const { existsSync, readdirSync, readFileSync, realpathSync } = require('node:fs');
 const { dirname, join, resolve } = require('node:path');
@@ -65,9 +67,33 @@ function topLevelManifests(nodeModules) {
  * package that depends on keyguard must not set up git hooks in its users' repositories.
  */
 function directDependency(projectDir) {
+  if (process.versions.pnp) return plugAndPlayDependency(projectDir);
   if (real(join(projectDir, 'node_modules', 'keyguard')) !== real(packageDir)) return false;
   if (lists(readJson(join(projectDir, 'package.json')))) return true;
   return !topLevelManifests(join(projectDir, 'node_modules')).some(lists);
+}
+
+/**
+ * yarn's Plug'n'Play (yarn runs install scripts with the project's .pnp.cjs loaded) has no
+ * node_modules: the project's own keyguard is the one Plug'n'Play resolves for the project, and
+ * yarn has written the project's package.json before it runs install scripts.
+ */
+function plugAndPlayDependency(projectDir) {
+  let resolved;
+  try {
+    resolved = require.resolve('keyguard/package.json', { paths: [projectDir] });
+  } catch {
+    return false;
+  }
+  return real(dirname(resolved)) === real(packageDir) && lists(readJson(join(projectDir, 'package.json')));
+}
+
+/** How a project adds keyguard with the package manager running this script. */
+function addCommand() {
+  const manager = /^(pnpm|yarn)\//.exec(env.npm_config_user_agent || '');
+  if (manager && manager[1] === 'pnpm') return 'pnpm add --save-dev keyguard --allow-build=keyguard';
+  if (manager && manager[1] === 'yarn') return 'yarn add --dev keyguard';
+  return 'npm install --save-dev keyguard';
 }
 
 /**
@@ -92,7 +118,7 @@ async function main() {
   if (env.CI && env.CI !== 'false' && env.CI !== '0') skip('CI');
   if ((env.npm_config_omit ?? '').split(/[\s,]+/).includes('dev') || env.NODE_ENV === 'production') skip('production install');
   if (!insideGitRepository(project)) skip('no git repository');
-  if (!directDependency(resolve(project))) skip('keyguard is a dependency of another package here, not of this project; to protect this repository: npm install --save-dev keyguard');
+  if (!directDependency(resolve(project))) skip(`keyguard is a dependency of another package here, not of this project; to protect this repository: ${addCommand()}`);
   if (!existsSync(join(packageDir, 'dist', 'cli.cjs'))) skip('keyguard is not built');
 
   const cli = require('../dist/cli.cjs');

@@ -7,7 +7,11 @@
 hook=${0##*/}
 here=${0%/*}
 husky_dir={{HUSKY_DIR}}
-keyguard={{KEYGUARD}}/hooks/keyguard.sh
+launcher={{KEYGUARD}}/hooks/keyguard.sh
+keyguard=$launcher
+# The npm project (where yarn's Plug'n'Play is looked for) and what installs its packages.
+project_dir={{PROJECT_DIR}}
+install_command={{INSTALL_COMMAND}}
 # Folders whose hooks ran before keyguard was installed, one a line.
 chained_dirs="$here/../keyguard/previous-hooks{{CHAINED}}"
 
@@ -16,17 +20,67 @@ husky_init="${XDG_CONFIG_HOME:-$HOME/.config}/husky/init.sh"
 [ -f "$husky_init" ] && . "$husky_init"
 [ "${HUSKY-}" = "0" ] && exit 0
 
-case "$hook" in
-  pre-commit | pre-merge-commit | prepare-commit-msg | commit-msg | pre-applypatch | applypatch-msg | pre-push) checks=yes ;;
-  *) checks= ;;
-esac
-if [ -n "$checks" ] && [ ! -f "$keyguard" ]; then
-  case "$keyguard" in /*) ;; *)
-    # A linked worktree without node_modules of its own: the main worktree's keyguard.
-    common=$(cd "$here/.." && pwd)
-    if [ "${common##*/}" = .git ] && [ -f "${common%/*}/$keyguard" ]; then keyguard="${common%/*}/$keyguard"; fi ;;
-  esac
-fi
+# yarn's Plug'n'Play has no node_modules: keyguard is unpacked in a folder whose name changes with
+# every upgrade (.yarn/unplugged/keyguard-npm-<version>-<hash>/). The project's .pnp.cjs (or
+# .pnp.data.json), which yarn rewrites on every install, says where it is: the one packageLocation
+# of keyguard. Returns 1 where there is no .pnp.cjs; otherwise it sets $keyguard, or $missing to
+# say why keyguard cannot run.
+missing=
+newline='
+'
+plug_and_play() {
+  dir=$project_dir
+  while [ ! -f "$1/$dir/.pnp.cjs" ]; do
+    [ "$dir" = . ] && return 1
+    case "$dir" in */*) dir=${dir%/*} ;; *) dir=. ;; esac
+  done
+  case "$dir" in .) pnp=$1/.pnp.cjs ;; *) pnp=$1/$dir/.pnp.cjs ;; esac
+  case "$pnp" in /*) ;; *) pnp=$PWD/${pnp#./} ;; esac
+  data=$pnp
+  [ -f "${pnp%.cjs}.data.json" ] && data="${pnp%.cjs}.data.json"
+  found=$(LC_ALL=C grep -o '"packageLocation": *"[^"]*/node_modules/keyguard/"' "$data")
+  # One location, however many times it is listed.
+  first=${found%%"$newline"*} rest=$found
+  while [ -n "$rest" ]; do
+    if [ "${rest%%"$newline"*}" != "$first" ]; then
+      missing="$data lists several copies of keyguard, and the hooks cannot tell which one this project uses (see: yarn why keyguard)"
+      return 0
+    fi
+    case "$rest" in *"$newline"*) rest=${rest#*"$newline"} ;; *) rest= ;; esac
+  done
+  if [ -z "$first" ]; then
+    missing="yarn's Plug'n'Play ($data) lists no keyguard (run $install_command)"
+    return 0
+  fi
+  location=${first#*\"packageLocation\":}
+  location=${location#"${location%%[! ]*}"}
+  location=${location#\"}
+  location=${location#./}
+  location="${pnp%/*}/${location%\"}hooks/keyguard.sh"
+  if [ -f "$location" ]; then
+    keyguard=$location
+    KEYGUARD_PNP=$pnp # the launcher runs node with it, so that keyguard's dependencies resolve
+    export KEYGUARD_PNP
+  else
+    case "$location" in
+      *.zip/*) missing="keyguard is inside a zip archive of yarn's cache, where git cannot run it: add \"dependenciesMeta\": {\"keyguard\": {\"unplugged\": true}} to package.json, then run $install_command" ;;
+      *) missing="$location is missing (run $install_command)" ;;
+    esac
+  fi
+  return 0
+}
+
+# Where keyguard is, looked up only when a hook runs keyguard (so a commit pays for it once per
+# hook that checks): node_modules, else Plug'n'Play, else a linked worktree's main worktree.
+find_keyguard() {
+  [ -f "$keyguard" ] && return 0
+  case "$keyguard" in /*) return 0 ;; esac
+  plug_and_play . && return 0
+  # A linked worktree without packages of its own: the main worktree's keyguard.
+  common=$(cd "$here/.." && pwd)
+  [ "${common##*/}" = .git ] || return 0
+  if [ -f "${common%/*}/$launcher" ]; then keyguard="${common%/*}/$launcher"; else plug_and_play "${common%/*}"; fi
+}
 
 # Hooks that git feeds on stdin: every part gets the whole of it. Other hooks keep git's stdin.
 case "$hook" in
@@ -62,8 +116,9 @@ chained_hooks() {
 }
 
 keyguard_check() {
+  find_keyguard
   if [ ! -f "$keyguard" ]; then
-    echo "keyguard: $keyguard is missing (run npm install): the AWS credential check cannot run, so git is stopped here." >&2
+    echo "keyguard: ${missing:-$keyguard is missing (run $install_command)}: the AWS credential check cannot run, so git is stopped here." >&2
     exit 2
   fi
   with_input sh "$keyguard" "$@" || exit $?

@@ -60,11 +60,19 @@ if [ -z "$node" ]; then
   exit 0
 fi
 
-if [ "$1" = pre-commit ] || [ "$1" = pre-merge-commit ]; then
+hook=$1
+# Under yarn's Plug'n'Play (the dispatcher found keyguard through the project's .pnp.cjs) keyguard's
+# own dependencies resolve only through that file, loaded first as `yarn node` would.
+if [ -n "${KEYGUARD_PNP-}" ]; then
+  set -- --require "$KEYGUARD_PNP" "$bin" hook "$@"
+else
+  set -- "$bin" hook "$@"
+fi
+if [ "$hook" = pre-commit ] || [ "$hook" = pre-merge-commit ]; then
   # git lists the staged changes while node starts; the list reaches keyguard on stdin, followed
   # by git's exit status (when it is not 0, keyguard asks git again and reports what git says).
   { git diff-index --cached --raw -z --no-abbrev -M --ignore-submodules=none HEAD -- 2>/dev/null
-    printf 'keyguard-diff-status:%d\0' "$?"; } | "$node" "$bin" hook "$@" --staged-diff-on-stdin
+    printf 'keyguard-diff-status:%d\0' "$?"; } | "$node" "$@" --staged-diff-on-stdin
   exit $?
 fi
-exec "$node" "$bin" hook "$@"
+exec "$node" "$@"

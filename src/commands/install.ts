@@ -1,4 +1,5 @@
 import { install, uninstall, type InstallReport } from '../install/install.js';
+import { printableShellWord } from '../shell-quote.js';
 import { EXIT_CLEAN, EXIT_FOUND, type ExitCode, type Io } from './io.js';
 
 function print(io: Io, report: InstallReport, title: string): void {
@@ -7,9 +8,10 @@ function print(io: Io, report: InstallReport, title: string): void {
 }
 
 /**
- * `keyguard install`: husky's hooks plus keyguard's blocks, the prepare script, linked worktrees.
- * With --quiet (what the prepare script runs on every npm install) it prints one line at most and
- * always exits 0: an install must never fail because hooks could not be set up.
+ * `keyguard install`: git's hooks, the project script that gives every clone the hooks (prepare,
+ * or yarn's postinstall), pnpm's allowBuilds, linked worktrees. With --quiet (what that script
+ * runs on every install) it prints one line at most and always exits 0: an install must never
+ * fail because hooks could not be set up.
  */
 export async function installCommand(io: Io, quiet: boolean): Promise<ExitCode> {
   let report: InstallReport;
@@ -36,7 +38,10 @@ export async function installCommand(io: Io, quiet: boolean): Promise<ExitCode> 
     return EXIT_CLEAN;
   }
   print(io, report, 'keyguard: installed the git hooks. Commits and pushes are now checked for AWS credentials.');
-  io.stdout.write('Commit package.json (its "prepare" script), so that everyone who clones gets the hooks with npm install.\n');
+  if (report.toCommit && report.toCommit.length > 0) {
+    const files = report.toCommit.map(printableShellWord).join(' ');
+    io.stdout.write(`Commit ${report.toCommit.join(' and ')}, so that everyone who clones gets the hooks with ${report.teammateInstall}: git add ${files}\n`);
+  }
   return EXIT_CLEAN;
 }
 

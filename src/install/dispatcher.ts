@@ -41,12 +41,26 @@ function chainedLines(chained: ChainedFolder[]): string {
     .join('');
 }
 
-/** The dispatcher script: `huskyDir` and `keyguardDir` are relative to the worktree top (or absolute). */
-export function renderDispatcher(huskyDir: string, keyguardDir: string, chained: ChainedFolder[]): string {
+export interface DispatcherPaths {
+  /** The husky scripts folder, relative to the worktree top. */
+  huskyDir: string;
+  /** The installed keyguard package, relative to the worktree top (or absolute). */
+  keyguardDir: string;
+  /** The npm project folder, relative to the worktree top ('.' at the top). */
+  projectDir: string;
+  /** What installs the project's packages (`npm install`, `pnpm install`, `yarn install`), for messages. */
+  installCommand: string;
+}
+
+/** The dispatcher script (hooks/dispatch.sh with this project's paths). */
+export function renderDispatcher(paths: DispatcherPaths, chained: ChainedFolder[]): string {
   return readFileSync(join(packageRoot(), 'hooks', 'dispatch.sh'), 'utf8')
-    .replace('{{HUSKY_DIR}}', shellQuote(huskyDir))
-    .replace('{{KEYGUARD}}', shellQuote(keyguardDir))
-    .replace('{{CHAINED}}', chainedLines(chained));
+    // (functions, so that a `$&` in a path is not read as a replacement pattern)
+    .replace('{{HUSKY_DIR}}', () => shellQuote(paths.huskyDir))
+    .replace('{{KEYGUARD}}', () => shellQuote(paths.keyguardDir))
+    .replace('{{PROJECT_DIR}}', () => shellQuote(paths.projectDir))
+    .replace('{{INSTALL_COMMAND}}', () => shellQuote(paths.installCommand))
+    .replace('{{CHAINED}}', () => chainedLines(chained));
 }
 
 export function isDispatcher(file: string): boolean {

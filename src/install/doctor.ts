@@ -15,8 +15,6 @@ export interface Check {
   fix?: string;
 }
 
-const REINSTALL = 'npx keyguard install';
-
 /** husky's per-user start-up file, which its dispatcher (and keyguard's) sources before every hook. */
 function huskyInitFile(env: NodeJS.ProcessEnv): string | undefined {
   const home = env.HOME ?? env.USERPROFILE;
@@ -59,7 +57,8 @@ export function diagnose(startDir: string, env: NodeJS.ProcessEnv = process.env)
   const { gitRoot, commonDir } = layout;
   if (isProblem(layout)) {
     // The probe below says whether the hooks find a keyguard anyway (a linked worktree uses the main one's).
-    checks.push({ ok: false, warning: true, text: 'keyguard is not installed in this worktree (no node_modules/keyguard)', fix: 'npm install (or, if the project does not list it yet: npm install --save-dev keyguard)' });
+    const manager = layout.packageManager;
+    checks.push({ ok: false, warning: true, text: 'keyguard is not installed in this worktree (no node_modules/keyguard)', fix: `${manager.install} (or, if the project does not list it yet: ${manager.add})` });
   }
   const hooksDir = hooksDirOf(startDir, env);
   if (!hooksDir) {
@@ -97,7 +96,8 @@ export function diagnose(startDir: string, env: NodeJS.ProcessEnv = process.env)
     checks.push({ ok: false, text: `could not run the hooks on a probe: ${(error as Error).message}` });
     return checks;
   }
-  const fix = managerFix(owner, managers);
+  const reinstall = `${layout.packageManager.run} install`;
+  const fix = managerFix(owner, managers, reinstall);
   for (const probe of probes) {
     if (probe.blocked) {
       checks.push({ ok: true, text: `${probe.hook}: keyguard blocked ${PROBE_TEXT[probe.hook]}` });
@@ -107,7 +107,7 @@ export function diagnose(startDir: string, env: NodeJS.ProcessEnv = process.env)
       checks.push({
         ok: false,
         text: `${probe.hook}: git stopped ${PROBE_TEXT[probe.hook]}, but not with keyguard's finding (exit ${probe.status ?? 'timeout'}): ${probe.output}`,
-        fix: /is missing|cannot find node|not found/.test(probe.output) ? 'npm install (keyguard must be installed for the hooks to run it)' : fix,
+        fix: /is missing|cannot find node|not found|lists no keyguard/.test(probe.output) ? `${layout.packageManager.install} (keyguard must be installed for the hooks to run it)` : fix,
       });
     }
   }
@@ -131,7 +131,7 @@ export function diagnose(startDir: string, env: NodeJS.ProcessEnv = process.env)
     checks.push(
       same
         ? { ok: true, text: `linked worktree ${worktree.path} runs the same hooks` }
-        : { ok: false, text: `linked worktree ${worktree.path} runs other hooks (${theirs ?? 'none'}): its commits are not proven checked`, fix: REINSTALL },
+        : { ok: false, text: `linked worktree ${worktree.path} runs other hooks (${theirs ?? 'none'}): its commits are not proven checked`, fix: reinstall },
     );
   }
   return checks;

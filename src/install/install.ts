@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { packageRoot } from '../package-root.js';
 import { toPosix } from '../posix-path.js';
@@ -7,18 +7,20 @@ import { DISPATCHED_HOOKS, removeDispatchers, renderDispatcher, stateDir, writeD
 import { hasBlock, isEmptyScript, withoutBlock } from './hook-scripts.js';
 import { isProblem, locateProject, type ProjectLayout } from './layout.js';
 import { detectManagers, managerRunsKeyguard } from './managers.js';
-import { PREPARE_COMMAND, updatePrepare, withoutPrepare, withPrepare, type PrepareChange } from './package-json.js';
+import { HOOKS_COMMAND, updateScript, withHooksCommand, withoutHooksCommand, type ScriptChange } from './package-json.js';
+import { allowKeyguardBuilds, removeKeyguardBuilds, WORKSPACE_FILE } from './pnpm-workspace.js';
 import { recordRemoteUrls } from './remote-urls.js';
 import { ENABLED_WORKTREE_CONFIG, listWorktrees, unprotectWorktree } from './worktrees.js';
 
 /**
  * Per-clone memory (local git config) of what install changed beyond files, so that uninstall
  * undoes exactly that: the core.hooksPath it replaced (or that there was none), whether
- * package.json had a "scripts" object.
+ * package.json had a "scripts" object, whether pnpm-workspace.yaml or its keyguard entry was added.
  */
 const PREVIOUS_HOOKS_PATH = 'keyguard.previousHooksPath';
 const HOOKS_PATH_WAS_UNSET = 'keyguard.hooksPathWasUnset';
 const CREATED_SCRIPTS = 'keyguard.createdScripts';
+const ALLOWED_BUILDS = 'keyguard.pnpmAllowBuilds';
 /** Settings earlier keyguard versions kept, removed on the way. */
 const RETIRED_KEYS = ['keyguard.createdDispatcher', 'keyguard.dispatcherBackup'];
 
@@ -30,6 +32,10 @@ export interface InstallReport {
   /** Something went wrong. */
   failed?: string;
   changed: boolean;
+  /** Files whose change the user should commit, so that every clone gets the hooks (relative to where install ran). */
+  toCommit?: string[];
+  /** What a teammate runs after cloning (`npm install`, `pnpm install`, `yarn install`). */
+  teammateInstall?: string;
 }
 
 /** The hooks folder git uses when no core.hooksPath is set: shared by every worktree. */
@@ -97,7 +103,7 @@ export async function install(startDir: string, env: NodeJS.ProcessEnv = process
     if (!managerRunsKeyguard(gitRoot, manager)) {
       return { ...report, failed: `${manager.name} manages git's hooks here (${manager.configFile}); add keyguard to it as the README shows (Install: ${manager.name}), then run: ${manager.install}` };
     }
-    report.lines.push(`${manager.name} manages git's hooks here and runs keyguard (${manager.configFile}): nothing to change. Check with: npx keyguard doctor`);
+    report.lines.push(`${manager.name} manages git's hooks here and runs keyguard (${manager.configFile}): nothing to change. Check with: ${layout.packageManager.run} doctor`);
     return report;
   }
 
@@ -137,7 +143,10 @@ export async function install(startDir: string, env: NodeJS.ProcessEnv = process
     );
   }
 
-  const dispatcher = renderDispatcher(huskyDir, layout.keyguardDir, chained);
+  const dispatcher = renderDispatcher(
+    { huskyDir, keyguardDir: layout.keyguardDir, projectDir: layout.projectFromRoot, installCommand: layout.packageManager.install },
+    chained,
+  );
   const change = writeDispatchers(hooksDir, layout.commonDir, dispatcher);
   if (change.written.length > 0) {
     report.changed = true;
@@ -167,28 +176,55 @@ export async function install(startDir: string, env: NodeJS.ProcessEnv = process
   }
   for (const key of RETIRED_KEYS) configUnset(gitRoot, key);
 
-  // keyguard's own source checkout (its dogfood hooks) needs no prepare script.
-  if (layout.packageJson && resolve(layout.projectDir) !== resolve(packageRoot())) {
-    let prepare: PrepareChange = { changed: false, createdScripts: false, before: undefined };
-    try {
-      prepare = updatePrepare(layout.packageJson, withPrepare);
-    } catch (error) {
-      // The hooks are in place; only the route to other clones is missing, and the user can add it.
-      report.lines.push(`warning: could not add keyguard to the "prepare" script: ${(error as Error).message} Add "prepare": "${PREPARE_COMMAND}" by hand.`);
-    }
-    if (prepare.changed) {
-      report.changed = true;
-      if (prepare.createdScripts) configSet(gitRoot, CREATED_SCRIPTS, 'true');
-      report.lines.push('added keyguard to the "prepare" script in package.json, so every clone gets the hooks on npm install');
-      if (/(^|[;&|(]\s*)husky(\s|$)/.test(prepare.before ?? '')) {
-        report.lines.push(
-          'note: your prepare script also runs husky, which points git at .husky/_; keyguard, which runs after it there, points git back at its own hooks, which run your .husky/ scripts. You can drop husky from it (it also fails under `npm ci --omit=dev`).',
-        );
-      }
-    }
-  }
+  // keyguard's own source checkout (its dogfood hooks) needs no install script.
+  if (layout.packageJson && resolve(layout.projectDir) !== resolve(packageRoot())) routeToEveryClone(layout, startDir, report, env);
   recordRemoteUrls(gitRoot, env);
   return report;
+}
+
+/**
+ * What gives a teammate's clone the hooks: keyguard's install in the project script the package
+ * manager runs on every install (`prepare` for npm and pnpm, `postinstall` for yarn berry), and for
+ * pnpm, keyguard allowed to build, without which pnpm 11+ fails the install before any script runs.
+ */
+function routeToEveryClone(layout: ProjectLayout, startDir: string, report: InstallReport, env: NodeJS.ProcessEnv): void {
+  const manager = layout.packageManager;
+  const packageJson = layout.packageJson!;
+  const toCommit = new Set<string>();
+  const here = realpathSync.native(startDir); // layout's paths are real paths
+  let script: ScriptChange = { changed: false, createdScripts: false, before: undefined };
+  try {
+    script = updateScript(packageJson, manager.script, withHooksCommand);
+  } catch (error) {
+    // The hooks are in place; only the route to other clones is missing, and the user can add it.
+    report.lines.push(`warning: could not add keyguard to the "${manager.script}" script: ${(error as Error).message} Add "${manager.script}": "${HOOKS_COMMAND}" by hand.`);
+  }
+  if (script.changed) {
+    report.changed = true;
+    toCommit.add(relative(here, packageJson));
+    if (script.createdScripts) configSet(layout.gitRoot, CREATED_SCRIPTS, 'true');
+    report.lines.push(`added keyguard to the "${manager.script}" script in package.json, so every clone gets the hooks on ${manager.install}`);
+    if (/(^|[;&|(]\s*)husky(\s|$)/.test(script.before ?? '')) {
+      report.lines.push(
+        `note: your ${manager.script} script also runs husky, which points git at .husky/_; keyguard, which runs after it there, points git back at its own hooks, which run your .husky/ scripts. You can drop husky from it (it also fails under \`npm ci --omit=dev\`).`,
+      );
+    }
+  }
+  if (manager.name === 'pnpm' && manager.workspaceRoot) {
+    const file = join(manager.workspaceRoot, WORKSPACE_FILE);
+    const allowed = allowKeyguardBuilds(manager.workspaceRoot);
+    if (allowed.manual) report.lines.push(`warning: pnpm fails every install while keyguard's build is neither allowed nor denied: ${allowed.manual}`);
+    if (allowed.change !== 'none') {
+      report.changed = true;
+      toCommit.add(relative(here, file));
+      if (configGet(layout.gitRoot, ALLOWED_BUILDS, 'local', env) === undefined) configSet(layout.gitRoot, ALLOWED_BUILDS, allowed.change);
+      report.lines.push(`allowed keyguard's build in ${toPosix(relative(layout.gitRoot, file))} (allowBuilds), without which pnpm install fails (ERR_PNPM_IGNORED_BUILDS)`);
+    }
+  }
+  if (toCommit.size > 0) {
+    report.toCommit = [...toCommit].map(toPosix);
+    report.teammateInstall = manager.install;
+  }
 }
 
 export async function uninstall(startDir: string, env: NodeJS.ProcessEnv = process.env): Promise<InstallReport> {
@@ -214,15 +250,24 @@ export async function uninstall(startDir: string, env: NodeJS.ProcessEnv = proce
     }
     if (layout.packageJson) {
       const createdScripts = configGet(gitRoot, CREATED_SCRIPTS, 'local', env) === 'true';
-      try {
-        const prepare = updatePrepare(layout.packageJson, (current) => (current === undefined ? undefined : withoutPrepare(current)), createdScripts);
-        if (prepare.changed) {
-          report.changed = true;
-          report.lines.push('removed keyguard from the "prepare" script in package.json');
+      // Both scripts: an earlier install may have used the other one, before the package manager changed.
+      for (const script of ['prepare', 'postinstall'] as const) {
+        try {
+          const change = updateScript(layout.packageJson, script, (current) => (current === undefined ? undefined : withoutHooksCommand(current)), createdScripts);
+          if (change.changed) {
+            report.changed = true;
+            report.lines.push(`removed keyguard from the "${script}" script in package.json`);
+          }
+        } catch (error) {
+          report.lines.push(`warning: could not edit the "${script}" script: ${(error as Error).message} Remove keyguard from it by hand.`);
         }
-      } catch (error) {
-        report.lines.push(`warning: could not edit the "prepare" script: ${(error as Error).message} Remove keyguard from it by hand.`);
       }
+    }
+    const allowedBuilds = configGet(gitRoot, ALLOWED_BUILDS, 'local', env);
+    const workspaceRoot = layout.packageManager.workspaceRoot;
+    if (allowedBuilds !== undefined && workspaceRoot && removeKeyguardBuilds(workspaceRoot, allowedBuilds === 'created')) {
+      report.changed = true;
+      report.lines.push(`removed keyguard from allowBuilds in ${toPosix(relative(gitRoot, join(workspaceRoot, WORKSPACE_FILE)))}`);
     }
   }
 
@@ -234,7 +279,7 @@ export async function uninstall(startDir: string, env: NodeJS.ProcessEnv = proce
     report.lines.push(previous !== undefined ? `restored core.hooksPath to ${previous}` : 'git runs the hooks it ran before keyguard');
     report.changed = true;
   }
-  for (const key of [PREVIOUS_HOOKS_PATH, HOOKS_PATH_WAS_UNSET, CREATED_SCRIPTS, ENABLED_WORKTREE_CONFIG, ...RETIRED_KEYS]) configUnset(gitRoot, key);
+  for (const key of [PREVIOUS_HOOKS_PATH, HOOKS_PATH_WAS_UNSET, CREATED_SCRIPTS, ALLOWED_BUILDS, ENABLED_WORKTREE_CONFIG, ...RETIRED_KEYS]) configUnset(gitRoot, key);
   const state = stateDir(commonDir);
   rmSync(join(state, 'remote-urls'), { force: true });
   try {

@@ -45,8 +45,8 @@ export function detectManagers(gitRoot: string, huskyDir: string, packageJson: s
   return found;
 }
 
-/** What to run when the hooks git runs do not run keyguard, given who owns them. */
-export function managerFix(owner: string, managers: HookManager[]): string {
+/** What to run when the hooks git runs do not run keyguard, given who owns them; `reinstall` runs keyguard's install with the project's package manager. */
+export function managerFix(owner: string, managers: HookManager[], reinstall = 'npx keyguard install'): string {
   switch (owner) {
     case 'lefthook':
       return 'add keyguard to lefthook.yml as the README shows (Install > lefthook), then: npx lefthook install';
@@ -56,7 +56,7 @@ export function managerFix(owner: string, managers: HookManager[]): string {
       return 'add keyguard\'s hooks to .pre-commit-config.yaml as the README shows (Install > pre-commit), then: pre-commit install --hook-type pre-commit --hook-type commit-msg --hook-type pre-push';
     default: {
       const other = managers.find((manager) => manager.name !== 'husky');
-      return other ? `${other.install} (after adding keyguard to ${other.configFile}, see the README), or npx keyguard install` : 'npx keyguard install';
+      return other ? `${other.install} (after adding keyguard to ${other.configFile}, see the README), or ${reinstall}` : reinstall;
     }
   }
 }

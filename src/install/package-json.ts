@@ -1,34 +1,35 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 /**
- * The `prepare` script that gives every clone the hooks on `npm install`. It must not fail where
- * keyguard is not installed (`npm ci --omit=dev`, a production Docker build): `|| exit 0` turns a
- * missing command into success, in sh and in cmd.exe alike.
+ * The command, in the `prepare` script (npm, pnpm) or the `postinstall` script (yarn berry), that
+ * gives every clone the hooks on install. It must not fail where keyguard is not installed
+ * (`npm ci --omit=dev`, a production Docker build): `|| exit 0` turns a missing command into
+ * success, in sh, cmd.exe and yarn's shell alike.
  */
-export const PREPARE_COMMAND = 'keyguard install --quiet || exit 0';
-const APPENDED = ` && (${PREPARE_COMMAND})`;
+export const HOOKS_COMMAND = 'keyguard install --quiet || exit 0';
+const APPENDED = ` && (${HOOKS_COMMAND})`;
 
-/** A prepare script that already runs keyguard's install, in keyguard's words or the project's own. */
+/** A script that already runs keyguard's install, in keyguard's words or the project's own. */
 const RUNS_INSTALL = /keyguard(\.js)?\s+install\b/;
 
-/** The prepare script with keyguard's command: alone, or after an existing script. */
-export function withPrepare(existing: string | undefined): string {
-  if (!existing || existing.trim() === '') return PREPARE_COMMAND;
+/** The script with keyguard's command: alone, or after an existing script. */
+export function withHooksCommand(existing: string | undefined): string {
+  if (!existing || existing.trim() === '') return HOOKS_COMMAND;
   if (RUNS_INSTALL.test(existing)) return existing;
   return existing + APPENDED;
 }
 
 /**
- * The prepare script without keyguard's command (and the `&&` that joined it to what the user
- * wrote before or after it), or undefined when nothing else was in it.
+ * The script without keyguard's command (and the `&&` that joined it to what the user wrote
+ * before or after it), or undefined when nothing else was in it.
  */
-export function withoutPrepare(existing: string): string | undefined {
+export function withoutHooksCommand(existing: string): string | undefined {
   let rest = existing.replace(APPENDED, '');
   if (rest === existing) {
     rest = rest
-      .replace(new RegExp(`^\\s*${escape(PREPARE_COMMAND)}\\s*&&\\s*`), '')
-      .replace(new RegExp(`\\s*&&\\s*${escape(PREPARE_COMMAND)}\\s*$`), '')
-      .replace(new RegExp(`^\\s*${escape(PREPARE_COMMAND)}\\s*$`), '');
+      .replace(new RegExp(`^\\s*${escape(HOOKS_COMMAND)}\\s*&&\\s*`), '')
+      .replace(new RegExp(`\\s*&&\\s*${escape(HOOKS_COMMAND)}\\s*$`), '')
+      .replace(new RegExp(`^\\s*${escape(HOOKS_COMMAND)}\\s*$`), '');
   }
   return rest.trim() || undefined;
 }
@@ -38,7 +39,7 @@ function escape(text: string): string {
 }
 
 /*
- * package.json is edited in place, as text: only the "prepare" value (or the members added for it)
+ * package.json is edited in place, as text: only the script's value (or the members added for it)
  * changes, so the project's formatting, key order, inline arrays and line ends stay as they were.
  */
 
@@ -148,37 +149,42 @@ function indentUnit(text: string): string {
   return /\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
 }
 
-export interface PrepareChange {
+export interface ScriptChange {
   changed: boolean;
   /** The "scripts" object did not exist and was added. */
   createdScripts: boolean;
   before: string | undefined;
 }
 
-/** Sets scripts.prepare to what `next` makes of the current value; returns what changed. */
-export function updatePrepare(path: string, next: (current: string | undefined) => string | undefined, removeEmptyScripts = false): PrepareChange {
+/** Sets scripts[`script`] to what `next` makes of the current value; returns what changed. */
+export function updateScript(
+  path: string,
+  script: 'prepare' | 'postinstall',
+  next: (current: string | undefined) => string | undefined,
+  removeEmptyScripts = false,
+): ScriptChange {
   let text = readFileSync(path, 'utf8');
   JSON.parse(text); // an invalid package.json is reported, not edited
   const top = members(text, text.indexOf('{'));
   const scripts = top.list.find((m) => m.key === 'scripts');
   if (scripts && text[scripts.valueStart] !== '{') throw new SyntaxError(`"scripts" in ${path} is not an object; package.json was left unchanged.`);
-  const prepare = scripts ? members(text, scripts.valueStart).list.find((m) => m.key === 'prepare') : undefined;
-  const before = prepare ? (JSON.parse(text.slice(prepare.valueStart, prepare.valueEnd)) as string) : undefined;
+  const member = scripts ? members(text, scripts.valueStart).list.find((m) => m.key === script) : undefined;
+  const before = member ? (JSON.parse(text.slice(member.valueStart, member.valueEnd)) as string) : undefined;
   const after = next(before);
   if (after === before) return { changed: false, createdScripts: false, before };
   const unit = indentUnit(text);
   let createdScripts = false;
   if (after === undefined) {
-    text = removeMember(text, prepare!);
+    text = removeMember(text, member!);
     const scriptsNow = members(text, text.indexOf('{')).list.find((m) => m.key === 'scripts')!;
     if (removeEmptyScripts && members(text, scriptsNow.valueStart).list.length === 0) text = removeMember(text, scriptsNow);
-  } else if (prepare) {
-    text = text.slice(0, prepare.valueStart) + JSON.stringify(after) + text.slice(prepare.valueEnd);
+  } else if (member) {
+    text = text.slice(0, member.valueStart) + JSON.stringify(after) + text.slice(member.valueEnd);
   } else if (scripts) {
-    text = insertMember(text, scripts.valueStart, 'prepare', JSON.stringify(after), unit);
+    text = insertMember(text, scripts.valueStart, script, JSON.stringify(after), unit);
   } else {
     const open = text.indexOf('{');
-    const inner = unit ? `{\n${indentAt(text, top.list[0]?.start ?? open)}${unit}"prepare": ${JSON.stringify(after)}\n${indentAt(text, top.list[0]?.start ?? open)}}` : `{"prepare":${JSON.stringify(after)}}`;
+    const inner = unit ? `{\n${indentAt(text, top.list[0]?.start ?? open)}${unit}${JSON.stringify(script)}: ${JSON.stringify(after)}\n${indentAt(text, top.list[0]?.start ?? open)}}` : `{${JSON.stringify(script)}:${JSON.stringify(after)}}`;
     text = insertMember(text, open, 'scripts', inner, unit);
     createdScripts = true;
   }

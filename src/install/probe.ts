@@ -82,7 +82,7 @@ function hookFiles(paths: string[], target: ProbeTarget): string[] {
 
 /** What the clone needs from the user's work tree that git does not track: installed packages, Plug'n'Play files. */
 function linkUntracked(target: ProbeTarget, clone: string): void {
-  const names = ['node_modules', '.pnp.cjs', '.pnp.loader.mjs', '.yarn'];
+  const names = ['node_modules', '.pnp.cjs', '.pnp.data.json', '.pnp.loader.mjs', '.yarn'];
   for (const folder of new Set(['', target.projectDir])) {
     for (const name of names) {
       const source = join(target.worktree, folder, name);

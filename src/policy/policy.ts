@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { publicFingerprintOf } from '../detect/identity.js';
 import type { Finding, ScanResult } from '../scan/types.js';
 import { EMPTY_BASELINE, loadBaseline, type Baseline } from './baseline.js';
@@ -33,6 +34,12 @@ function policyOf(config: KeyguardConfig, baseline: Baseline, ignores: (path: st
 export const DEFAULT_POLICY: Policy = policyOf({ ignorePaths: [], allow: [], source: undefined }, EMPTY_BASELINE, () => false);
 
 /**
+ * picomatch, loaded by require: under yarn's Plug'n'Play, where packages resolve only through the
+ * project's .pnp.cjs (which the hook launcher preloads), an import() would look for node_modules.
+ */
+const load = createRequire(import.meta.url);
+
+/**
  * The policy of the repository at `root`. picomatch is loaded only when there are ignorePaths:
  * the commit hook should not pay for what it does not use.
  */
@@ -42,7 +49,7 @@ export async function loadPolicy(root: string | undefined, options: { baseline?:
   const baseline = options.baseline === false ? EMPTY_BASELINE : loadBaseline(root);
   let ignores = (_path: string) => false;
   if (config.ignorePaths.length > 0) {
-    const { default: picomatch } = await import('picomatch');
+    const picomatch = load('picomatch') as typeof import('picomatch');
     // dot: true so that **/fixtures/** also covers .github/… and .env files.
     ignores = picomatch(config.ignorePaths, { dot: true });
     checkIgnorePatterns(config, (pattern, path) => picomatch(pattern, { dot: true })(path), ignores);

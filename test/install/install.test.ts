@@ -236,7 +236,8 @@ describe('existing setups', () => {
     const project = track(projectWithKeyguard({ subfolder: 'packages/web' }));
     const dispatcher = readFileSync(project.path('.git/hooks/pre-commit'), 'utf8');
     expect(dispatcher).toContain('husky_dir=packages/web/.husky\n');
-    expect(dispatcher).toContain('keyguard=packages/web/node_modules/keyguard/hooks/keyguard.sh\n');
+    expect(dispatcher).toContain('launcher=packages/web/node_modules/keyguard/hooks/keyguard.sh\n');
+    expect(dispatcher).toContain('project_dir=packages/web\n');
     project.write('infra/deploy.sh', `export AWS_ACCESS_KEY_ID=${freshKeyId()}\n`).gitOk('add', '.');
     expect(project.git('commit', '-m', 'from the top level').status).not.toBe(0);
     expect(run('git', ['commit', '-m', 'from the package'], project.path('packages/web'), project.env).status).not.toBe(0);

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PREPARE_COMMAND, updatePrepare, withoutPrepare, withPrepare } from '../../src/install/package-json.js';
+import { HOOKS_COMMAND, updateScript, withHooksCommand, withoutHooksCommand } from '../../src/install/package-json.js';
 
 /** package.json edits keep the project's own formatting: only the prepare script changes. */
 const folders: string[] = [];
@@ -18,9 +18,10 @@ function manifest(text: string): string {
   return path;
 }
 
-const install = (path: string) => updatePrepare(path, withPrepare);
-const uninstall = (path: string, removeEmptyScripts = false) =>
-  updatePrepare(path, (current) => (current === undefined ? undefined : withoutPrepare(current)), removeEmptyScripts);
+type Script = 'prepare' | 'postinstall';
+const install = (path: string, script: Script = 'prepare') => updateScript(path, script, withHooksCommand);
+const uninstall = (path: string, removeEmptyScripts = false, script: Script = 'prepare') =>
+  updateScript(path, script, (current) => (current === undefined ? undefined : withoutHooksCommand(current)), removeEmptyScripts);
 
 describe('the prepare script in package.json', () => {
   it.each([
@@ -33,7 +34,7 @@ describe('the prepare script in package.json', () => {
     const path = manifest(text);
     expect(install(path).changed).toBe(true);
     const installed = readFileSync(path, 'utf8');
-    expect(JSON.parse(installed).scripts.prepare).toBe(PREPARE_COMMAND);
+    expect(JSON.parse(installed).scripts.prepare).toBe(HOOKS_COMMAND);
     expect(install(path).changed).toBe(false);
     uninstall(path);
     expect(readFileSync(path, 'utf8')).toBe(text);
@@ -44,19 +45,31 @@ describe('the prepare script in package.json', () => {
     const path = manifest(text);
     const change = install(path);
     expect(change.createdScripts).toBe(true);
-    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ scripts: { prepare: PREPARE_COMMAND }, name: 'a', version: '1.0.0' });
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ scripts: { prepare: HOOKS_COMMAND }, name: 'a', version: '1.0.0' });
     uninstall(path, true);
     expect(readFileSync(path, 'utf8')).toBe(text);
   });
 
+  it('yarn berry\'s postinstall script (yarn runs no prepare on install) is edited the same way', () => {
+    const text = '{\n  "name": "a",\n  "scripts": {\n    "postinstall": "patch-package"\n  }\n}\n';
+    const path = manifest(text);
+    expect(install(path, 'postinstall').changed).toBe(true);
+    expect(JSON.parse(readFileSync(path, 'utf8')).scripts).toEqual({ postinstall: `patch-package && (${HOOKS_COMMAND})` });
+    uninstall(path, true, 'postinstall');
+    expect(readFileSync(path, 'utf8')).toBe(text);
+    const bare = manifest('{"name":"a"}');
+    expect(install(bare, 'postinstall').createdScripts).toBe(true);
+    expect(JSON.parse(readFileSync(bare, 'utf8')).scripts).toEqual({ postinstall: HOOKS_COMMAND });
+  });
+
   it('an existing prepare script is kept, runs first, and is given back unchanged', () => {
-    expect(withPrepare('npm run build')).toBe(`npm run build && (${PREPARE_COMMAND})`);
-    expect(withoutPrepare(`npm run build && (${PREPARE_COMMAND})`)).toBe('npm run build');
+    expect(withHooksCommand('npm run build')).toBe(`npm run build && (${HOOKS_COMMAND})`);
+    expect(withoutHooksCommand(`npm run build && (${HOOKS_COMMAND})`)).toBe('npm run build');
     // Edited by hand afterwards: the && on either side goes with keyguard's command.
-    expect(withoutPrepare(`${PREPARE_COMMAND} && npm run build`)).toBe('npm run build');
-    expect(withoutPrepare(`npm run build && ${PREPARE_COMMAND}`)).toBe('npm run build');
-    expect(withoutPrepare(PREPARE_COMMAND)).toBeUndefined();
-    expect(withPrepare('node node_modules/keyguard/bin/keyguard.js install')).toBe('node node_modules/keyguard/bin/keyguard.js install');
+    expect(withoutHooksCommand(`${HOOKS_COMMAND} && npm run build`)).toBe('npm run build');
+    expect(withoutHooksCommand(`npm run build && ${HOOKS_COMMAND}`)).toBe('npm run build');
+    expect(withoutHooksCommand(HOOKS_COMMAND)).toBeUndefined();
+    expect(withHooksCommand('node node_modules/keyguard/bin/keyguard.js install')).toBe('node node_modules/keyguard/bin/keyguard.js install');
   });
 
   it.each([
