@@ -19,6 +19,7 @@ import { TAG_PATH } from '../scan/push.js';
 import { plural, wrap } from '../report/labels.js';
 import { incidentScript } from '../report/plan.js';
 import { styleFor } from '../report/style.js';
+import { terminalWidth } from '../report/width.js';
 import { printableShellWord } from '../shell-quote.js';
 import { EXIT_CLEAN, EXIT_ERROR, type ExitCode, type Io } from './io.js';
 
@@ -45,12 +46,7 @@ export interface IncidentOptions {
 }
 
 /** The terminal's width for prose; 80 when it is not a terminal or does not say. */
-function widthOf(io: Io): number {
-  const columns = io.stdout.isTTY ? (io.stdout as { columns?: number }).columns : undefined;
-  const fromEnv = Number(io.env.COLUMNS);
-  const width = columns ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 80);
-  return Math.max(40, width);
-}
+const widthOf = (io: Io): number => terminalWidth(io.stdout, io.env);
 
 /** The access key ID at a reported location (in the working tree, or in a commit). */
 async function keyIdAt(io: Io, path: string, line: number, column: number | undefined, commit: string | undefined): Promise<string> {
@@ -153,12 +149,12 @@ function planText(target: IncidentTarget, io: Io): string {
   planFor(target).forEach((step, i) => {
     out.push('', wrap(`${style.bold(step.title)}. ${step.text}`, width, `${i + 1}. `, '   '));
     for (const command of step.commands) out.push(`     ${command}`);
-    for (const link of step.links) out.push(style.dim(`   ${link.title}: ${link.url}`));
+    for (const link of step.links) out.push(style.dim(wrap(`${link.title}: ${link.url}`, width, '   ', '     ')));
   });
   const folder = `incident-${keyId}`;
   out.push(
     '',
-    style.bold('To see exactly what the key did, and get the commands that undo it:'),
+    style.bold(wrap('To see exactly what the key did, and get the commands that undo it:', width)),
     wrap(
       'collect its CloudTrail events and your account\'s resources with your own AWS CLI (a script to read first; it only reads), ' +
         'then let keyguard review the files, offline:',
@@ -170,7 +166,7 @@ function planText(target: IncidentTarget, io: Io): string {
     `     sh collect.sh ${folder}`,
     `     keyguard incident --review ${folder}`,
     '',
-    style.bold('A script to review, then run with your AWS CLI credentials (keyguard incident <key> --script > check-key.sh):'),
+    style.bold(wrap('A script to review, then run with your AWS CLI credentials (`keyguard incident <key> --script > check-key.sh`):', width)),
     '',
     incidentScript(keyId),
   );

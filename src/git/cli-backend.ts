@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { CatFileBatch } from './cat-file.js';
 import { discoverRepository } from './discover.js';
 import { LooseObjects } from './loose-objects.js';
@@ -159,6 +160,23 @@ export class GitCliRepository implements Repository {
       child.stdin!.on('error', () => {});
       child.stdin!.end(commits.map((commit) => `${commit}\n`).join(''));
     });
+  }
+
+  async shallowCommits(): Promise<Set<string>> {
+    const [isShallow, path] = (await runGit(this.context, ['rev-parse', '--is-shallow-repository', '--git-path', 'shallow'])).toString('utf8').split('\n');
+    if (isShallow !== 'true' || !path) return new Set();
+    try {
+      return new Set(readFileSync(resolve(this.context.cwd, path), 'latin1').split('\n').filter(Boolean));
+    } catch (error) {
+      throw new RepositoryReadError(`cannot read the list of shallow commits: ${(error as Error).message}`);
+    }
+  }
+
+  async untrackedFiles(paths: string[]): Promise<string[]> {
+    if (paths.length === 0) return [];
+    const args = ['-C', await this.root(), '--literal-pathspecs', 'ls-files', '--others', '--exclude-standard', '-z', '--full-name', '--'];
+    const output = await runGit(this.context, [...args, ...paths.map((path) => path || '.')]);
+    return output.toString('utf8').split('\0').filter(Boolean);
   }
 
   exposure(queries: ExposureQuery[], deadline: number): Promise<Exposure[]> {

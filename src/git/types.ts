@@ -68,6 +68,10 @@ export interface Repository {
   readObject(oid: string): Promise<Buffer>;
   /** Every file below a tree, recursively. */
   treeEntries(tree: string): Promise<IndexEntry[]>;
+  /** Commits at the boundary of a shallow clone (their parents are not here); empty in a complete repository. */
+  shallowCommits(): Promise<Set<string>>;
+  /** Files under these repository-relative folders that git does not track and does not ignore (repository-relative). */
+  untrackedFiles(paths: string[]): Promise<string[]>;
   /** How far each credential has travelled (committed? pushed?), looked up until `deadline` (Date.now() units). */
   exposure(queries: ExposureQuery[], deadline: number): Promise<Exposure[]>;
   close(): void;

@@ -8,12 +8,14 @@ export interface TextOptions {
   scope: Scope;
   style: Style;
   verbose: boolean;
+  /** Run by hand or by a script (`keyguard check`), not by the commit hook: no commit is being blocked. */
+  manual?: boolean;
 }
 
 /** Lines of prose are wrapped to fit a common terminal. */
 const WIDTH = 96;
 
-function headline(scope: Scope, findings: Finding[]): string {
+function headline(scope: Scope, findings: Finding[], manual = false): string {
   const credentials = plural(findings.length, 'AWS credential');
   const files = (noun: string) => plural(new Set(findings.map((f) => f.path)).size, noun);
   const inCommits = new Set(findings.flatMap((f) => (f.commit ? [f.commit] : []))).size;
@@ -23,7 +25,7 @@ function headline(scope: Scope, findings: Finding[]): string {
   const pushed = [inCommits > 0 ? commits : '', inTags > 0 ? plural(inTags, 'tag') : ''].filter(Boolean).join(' and ');
   switch (scope) {
     case 'staged':
-      return `keyguard: commit blocked: ${credentials} in ${files('staged file')}.`;
+      return manual ? `keyguard: found ${credentials} in ${files('staged file')}.` : `keyguard: commit blocked: ${credentials} in ${files('staged file')}.`;
     case 'message':
       return `keyguard: commit blocked: the commit message contains ${credentials}.`;
     case 'push':
@@ -66,7 +68,7 @@ export function formatText(result: ScanResult, options: TextOptions): string {
     return options.verbose ? [`keyguard: no AWS credentials found; ${describeCoverage(stats)}.`, ...allowed, ''].join('\n') : '';
   }
 
-  const lines: string[] = [style.red(style.bold(headline(scope, findings))), ''];
+  const lines: string[] = [style.red(style.bold(headline(scope, findings, options.manual))), ''];
   const kindWidth = Math.max(...findings.map((f) => KIND_LABEL[f.kind].length));
   const listFiles = (group: Finding[], indent: string) => {
     for (const [path, inFile] of groupBy(group, (f) => f.path)) {
@@ -99,7 +101,7 @@ export function formatText(result: ScanResult, options: TextOptions): string {
       for (const link of step.links) lines.push(style.dim(`     ${link.url}`));
     });
   }
-  if (scope === 'staged' || scope === 'message') {
+  if ((scope === 'staged' && !options.manual) || scope === 'message') {
     lines.push('', style.dim(wrap('Nothing was committed. (Bypassing this check with --no-verify would publish the key with your next push.)', WIDTH)));
   } else if (scope === 'push') {
     lines.push('', style.dim(wrap('Nothing was pushed.', WIDTH)));
