@@ -10,7 +10,7 @@ import { provenanceOf } from '../report/provenance.js';
 import { formatSarif, formatSarifError } from '../report/sarif.js';
 import { styleFor } from '../report/style.js';
 import { formatText } from '../report/text.js';
-import { scanHistory } from '../scan/sources.js';
+import { scanHistory, ShallowHistoryError } from '../scan/sources.js';
 import { emptyStats, type ScanResult } from '../scan/types.js';
 import type { OutputFormat } from './check.js';
 import { repositoryRoot } from './check.js';
@@ -55,6 +55,17 @@ async function printWants(plan: ScanPlan, repository: Repository, io: Io): Promi
   return EXIT_CLEAN;
 }
 
+/** The commits the plan compares must be here: a clone made without them cannot tell what the change adds. */
+async function requireCommits(plan: ScanPlan, repository: Repository): Promise<void> {
+  const types = await repository.objectTypes(plan.needs.commits);
+  const missing = plan.needs.commits.filter((_commit, i) => types[i] === undefined);
+  if (missing.length === 0) return;
+  throw new ShallowHistoryError(
+    `this clone does not have the commit${missing.length > 1 ? 's' : ''} to scan from or to (${missing.map((oid) => oid.slice(0, 12)).join(', ')}): it was cloned shallow, or without that branch.`,
+    'Fetch the history: fetch-depth: 0 in actions/checkout, GIT_DEPTH: "0" in GitLab CI, or `git fetch origin <commit>`; ci/keyguard-ci.sh fetches what is missing unless KEYGUARD_FETCH=0.',
+  );
+}
+
 /** GitHub Actions step outputs ($GITHUB_OUTPUT): findings, report, exit-code. */
 function writeOutputs(io: Io, values: Record<string, string | number>): void {
   const file = io.env.GITHUB_OUTPUT;
@@ -89,6 +100,7 @@ export async function ciCommand(options: CiOptions, io: Io): Promise<ExitCode> {
     if (plan.nothing) {
       io.stderr.write(`keyguard: nothing to scan: ${plan.nothing}.\n`);
     } else {
+      await requireCommits(plan, repository);
       result = await scanHistory(repository, policy, plan.revisions, undefined, { allowShallow: options.allowShallow, warn: (text) => io.stderr.write(text) });
       commits = (result as ScanResult & { commits?: number }).commits ?? 0;
     }
