@@ -2,6 +2,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { planScan, type ScanPlan } from '../ci/plan.js';
 import { failureMarkdown, summaryMarkdown } from '../ci/summary.js';
+import { discoverRepository } from '../git/discover.js';
 import { openRepository } from '../git/open.js';
 import type { Repository } from '../git/types.js';
 import { loadPolicy } from '../policy/policy.js';
@@ -90,6 +91,7 @@ export async function ciCommand(options: CiOptions, io: Io): Promise<ExitCode> {
   let plan: ScanPlan | undefined;
   let repository: Repository | undefined;
   try {
+    discoverRepository(io.cwd, io.env); // not a repository: say so before anything else
     plan = planScan(io.env, options.range);
     repository = await openRepository('git', io.cwd, io.env);
     if (options.wants) return await printWants(plan, repository, io);

@@ -133,7 +133,7 @@ export function helpText(command: CommandName | undefined, io: Io): string {
   return `${out.join('\n')}\n`;
 }
 
-/** The options each command's help lists (for the test that holds them and the parser together). */
+/** The options each command's help names (for the test that holds them and the parser together). */
 export function documentedOptions(command: CommandName): string[] {
-  return (HELP[command].options ?? []).flatMap(([usage]) => usage.match(/--[a-z-]+/g) ?? []);
+  return [...HELP[command].usage, ...(HELP[command].options ?? [])].flatMap(([usage]) => usage.match(/--[a-z-]+/g) ?? []);
 }

@@ -134,7 +134,7 @@ function planText(target: IncidentTarget, io: Io): string {
   const style = styleFor(io.stdout, io.env);
   const { keyId, accountId } = target;
   const out: string[] = [];
-  out.push(style.bold(`keyguard incident: ${keyId}${accountId ? ` (AWS account ${accountId})` : ' (its account cannot be decoded offline; aws sts get-access-key-info tells)'}`));
+  out.push(style.bold(wrap(`keyguard incident: ${keyId}${accountId ? ` (AWS account ${accountId})` : ' (its account cannot be decoded offline; aws sts get-access-key-info tells)'}`, width, '', '  ')));
   if (judgeKeyIdBody(keyId.slice(4)) !== 'credential') {
     out.push(style.yellow(wrap('This looks like an example or a placeholder, not a real key. If it is real after all, the plan below applies.', width)));
   }

@@ -46,8 +46,10 @@ export async function preReceiveCommand(io: Io & { readStdin(): Promise<string> 
   try {
     const updates = parseReceiveLines(await io.readStdin());
     repository = await openRepository('git', io.cwd, io.env);
-    const policy = await loadPolicy(await policyFilesAt(repository, 'HEAD'));
-    const result = await scanReceive(repository, updates, policy);
+    // The default branch's policy files are read while git lists the new commits.
+    const policy = policyFilesAt(repository, 'HEAD').then((files) => loadPolicy(files));
+    policy.catch(() => {});
+    const result = await scanReceive(repository, updates, () => policy);
     if (result.findings.length === 0) return EXIT_CLEAN;
     // No lookup of how far the key travelled: this server is where it was going, and it keeps nothing.
     await renderResult(result, { scope: 'push', format: 'text', verbose: false, color: false, fromHook: true }, io);

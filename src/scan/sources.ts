@@ -105,10 +105,12 @@ export async function scanPush(
 
 /**
  * What a push to this repository adds (the server's pre-receive input): the commits no ref has
- * yet, their messages, annotated tags' messages, tagged blobs and trees.
+ * yet, their messages, annotated tags' messages, tagged blobs and trees. The policy is loaded
+ * while git lists the commits.
  */
-export async function scanReceive(repository: Repository, updates: RefUpdate[], policy: Policy = DEFAULT_POLICY): Promise<ScanResult> {
-  return scanSent(repository, await objectsSent(repository, updates, async () => ['--not', '--all']), policy);
+export async function scanReceive(repository: Repository, updates: RefUpdate[], policy: () => Promise<Policy> = async () => DEFAULT_POLICY): Promise<ScanResult> {
+  const [sent, loaded] = await Promise.all([objectsSent(repository, updates, async () => ['--not', '--all']), policy()]);
+  return scanSent(repository, sent, loaded);
 }
 
 async function scanSent(repository: Repository, pushed: PushedObjects, policy: Policy): Promise<ScanResult> {
