@@ -176,17 +176,30 @@ function git(cwd: string, args: string[]): string {
   return result.stdout;
 }
 
-/** Streams commits into `git fast-import`, awaiting back-pressure so memory stays flat. */
-async function fastImport(repo: string, files: number, commits: number): Promise<void> {
+/** A `git fast-import` process to stream commands into, awaiting back-pressure so memory stays flat. */
+function fastImporter(repo: string): { write: (text: string) => Promise<void>; end: () => Promise<void> } {
   const child = spawn('git', ['fast-import', '--quiet'], { cwd: repo, stdio: ['pipe', 'inherit', 'inherit'] });
   const done = new Promise<void>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`git fast-import exited with ${code}`))));
   });
-  const write = async (text: string) => {
-    if (!child.stdin.write(text)) await new Promise((resolve) => child.stdin.once('drain', resolve));
+  return {
+    write: async (text) => {
+      if (!child.stdin.write(text)) await new Promise((resolve) => child.stdin.once('drain', resolve));
+    },
+    end: () => {
+      child.stdin.end();
+      return done;
+    },
   };
-  const blob = (content: string) => `data ${Buffer.byteLength(content)}\n${content}\n`;
+}
+
+/** fast-import's inline data. */
+const blob = (content: string) => `data ${Buffer.byteLength(content)}\n${content}\n`;
+
+/** Streams commits into `git fast-import`. */
+async function fastImport(repo: string, files: number, commits: number): Promise<void> {
+  const { write, end } = fastImporter(repo);
   let time = 1_700_000_000;
   const header = (mark: number, message: string) =>
     `commit refs/heads/main\nmark :${mark}\ncommitter Bench <bench@example.invalid> ${time++} +0000\n${blob(message)}${mark > 1 ? `from :${mark - 1}\n` : ''}`;
@@ -206,8 +219,7 @@ async function fastImport(repo: string, files: number, commits: number): Promise
       await write(`M 100644 inline ${path}\n${blob(w.typescript(2000 + w.int(8000)))}`);
     }
   }
-  child.stdin.end();
-  await done;
+  await end();
 }
 
 /** The cached repository (built on first use). */
@@ -234,15 +246,7 @@ export async function syntheticRepository(options: SyntheticOptions, log: (line:
  */
 export async function appendCommits(repo: string, options: { branch: string; from: string; count: number; seed: number }): Promise<void> {
   const paths = git(repo, ['ls-tree', '-r', '--name-only', options.from]).trim().split('\n');
-  const child = spawn('git', ['fast-import', '--quiet'], { cwd: repo, stdio: ['pipe', 'inherit', 'inherit'] });
-  const done = new Promise<void>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`git fast-import exited with ${code}`))));
-  });
-  const write = async (text: string) => {
-    if (!child.stdin.write(text)) await new Promise((resolve) => child.stdin.once('drain', resolve));
-  };
-  const blob = (content: string) => `data ${Buffer.byteLength(content)}\n${content}\n`;
+  const { write, end } = fastImporter(repo);
   const w = writerFor(options.seed);
   let time = 1_800_000_000;
   for (let mark = 1; mark <= options.count; mark++) {
@@ -255,6 +259,5 @@ export async function appendCommits(repo: string, options: { branch: string; fro
       await write(`M 100644 inline ${path}\n${blob(content)}`);
     }
   }
-  child.stdin.end();
-  await done;
+  await end();
 }

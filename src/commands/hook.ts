@@ -50,7 +50,7 @@ async function postCheckout(io: Io): Promise<ExitCode> {
     const { protectCurrentWorktree } = await import('../install/install.js');
     if (protectCurrentWorktree(io.cwd, hooksDir, io.env)) io.stderr.write('keyguard: this new worktree now runs the same git hooks (AWS credential checks).\n');
   } catch (error) {
-    io.stderr.write(`keyguard: could not set up hooks for this worktree: ${(error as Error).message} (run: npx keyguard doctor)\n`);
+    io.stderr.write(`keyguard: could not set up hooks for this worktree: ${(error as Error).message} (run: npx --no-install keyguard doctor)\n`);
   }
   return EXIT_CLEAN;
 }

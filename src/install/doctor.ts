@@ -17,7 +17,8 @@ export interface Check {
 }
 
 const BLOCKING_HOOKS = ['pre-commit', 'pre-merge-commit', 'commit-msg', 'pre-push'];
-const REINSTALL = 'npx keyguard install';
+// --no-install: keyguard is not on the npm registry, and npx must never fetch a package of that name.
+const REINSTALL = 'npx --no-install keyguard install';
 
 /** husky's per-user start-up file, which its dispatcher sources before every hook. */
 function huskyInitFile(env: NodeJS.ProcessEnv): string | undefined {
@@ -63,7 +64,7 @@ export function diagnose(startDir: string, env: NodeJS.ProcessEnv = process.env)
   if (dispatcher) scriptsDir = dirname(hooksDir);
   else if (!isProblem(layout)) scriptsDir = join(layout.gitRoot, layout.huskyDir);
   else {
-    checks.push({ ok: false, text: layout.message, fix: 'npm install --save-dev keyguard' });
+    checks.push({ ok: false, text: layout.message, fix: 'install keyguard as a devDependency (from its tarball or git URL: see keyguard\'s README)' });
     return checks;
   }
   const { gitRoot, commonDir } = layout;

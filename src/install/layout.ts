@@ -60,7 +60,7 @@ export function locateProject(startDir: string, env: NodeJS.ProcessEnv = process
       commonDir,
       message:
         'keyguard is not installed in this project, so hooks could not run it from node_modules. ' +
-        'Add it first: npm install --save-dev keyguard (then npx keyguard install)',
+        'Add it first, from its tarball or git URL (npm install --save-dev <keyguard-x.y.z.tgz>; see keyguard\'s README), then run npx --no-install keyguard install',
     };
   }
   return {

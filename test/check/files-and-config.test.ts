@@ -1,17 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freshKeyId } from '../../src/fake-keys.js';
-import { Sandbox } from '../support/sandbox.js';
+import { Sandbox, trackSandboxes } from '../support/sandbox.js';
 
 /** check --files with folders (untracked files too), and configurations below the top level (a monorepo's packages). */
 
-const sandboxes: Sandbox[] = [];
-const track = (sandbox: Sandbox) => {
-  sandboxes.push(sandbox);
-  return sandbox;
-};
-afterEach(() => {
-  for (const sandbox of sandboxes.splice(0)) sandbox.remove();
-});
+const track = trackSandboxes();
 
 const line = () => `aws_access_key_id = ${freshKeyId()}\n`;
 

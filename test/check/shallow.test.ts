@@ -1,20 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freshKeyId } from '../../src/fake-keys.js';
-import { Sandbox } from '../support/sandbox.js';
+import { Sandbox, trackSandboxes } from '../support/sandbox.js';
 
 /**
  * Shallow clones fail closed: history that was never fetched cannot be scanned, and a scan that
  * reaches the shallow boundary must not look complete.
  */
 
-const sandboxes: Sandbox[] = [];
-const track = (sandbox: Sandbox) => {
-  sandboxes.push(sandbox);
-  return sandbox;
-};
-afterEach(() => {
-  for (const sandbox of sandboxes.splice(0)) sandbox.remove();
-});
+const track = trackSandboxes();
 
 /** An origin whose first commit holds a key, then 5 clean commits; and a `--depth` clone of it. */
 function shallowClone(depth: number): { clone: Sandbox; commits: string[] } {

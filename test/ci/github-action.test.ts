@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freshKeyId, freshSecret } from '../../src/fake-keys.js';
-import { PROJECT_ROOT, run, Sandbox } from '../support/sandbox.js';
+import { PROJECT_ROOT, run, Sandbox, trackSandboxes } from '../support/sandbox.js';
 
 /**
  * The GitHub Action as a runner runs it: action.yml's step (`sh $GITHUB_ACTION_PATH/ci/github-action.sh`)
@@ -11,14 +11,7 @@ import { PROJECT_ROOT, run, Sandbox } from '../support/sandbox.js';
  * the step outputs it writes.
  */
 
-const sandboxes: Sandbox[] = [];
-const track = (sandbox: Sandbox) => {
-  sandboxes.push(sandbox);
-  return sandbox;
-};
-afterEach(() => {
-  for (const sandbox of sandboxes.splice(0)) sandbox.remove();
-});
+const track = trackSandboxes();
 
 interface Story {
   origin: Sandbox;

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freshKeyId } from '../../src/fake-keys.js';
 import { projectWithKeyguard } from '../support/package.js';
-import { KEYGUARD_BIN, PROJECT_ROOT, run, Sandbox } from '../support/sandbox.js';
+import { KEYGUARD_BIN, PROJECT_ROOT, run, Sandbox, trackSandboxes } from '../support/sandbox.js';
 
 /**
  * The GitLab CI job template (ci/gitlab-ci.yml) and the shell recipe for any other CI
@@ -11,14 +11,7 @@ import { KEYGUARD_BIN, PROJECT_ROOT, run, Sandbox } from '../support/sandbox.js'
  * like the runner's, with the variables GitLab sets; the recipe with a Jenkins-style base and head.
  */
 
-const sandboxes: Sandbox[] = [];
-const track = (sandbox: Sandbox) => {
-  sandboxes.push(sandbox);
-  return sandbox;
-};
-afterEach(() => {
-  for (const sandbox of sandboxes.splice(0)) sandbox.remove();
-});
+const track = trackSandboxes();
 
 /** The `script:` lines of the template's job, as GitLab runs them (one shell, in order). */
 function templateScript(): string[] {

@@ -418,7 +418,7 @@ describe('existing setups', () => {
     const broken = project.npx('keyguard', 'doctor');
     expect(broken.status).toBe(1);
     expect(broken.stdout).toContain('core.hooksPath is not set');
-    expect(broken.stdout).toContain('fix: npx keyguard install');
+    expect(broken.stdout).toContain('fix: npx --no-install keyguard install');
   });
 });
 

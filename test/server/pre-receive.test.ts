@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freshKeyId, freshSecret } from '../../src/fake-keys.js';
-import { Sandbox } from '../support/sandbox.js';
+import { Sandbox, trackSandboxes } from '../support/sandbox.js';
 
 /**
  * The server-side hook, the way a self-hosted server runs it: a bare repository with keyguard's
@@ -10,14 +10,7 @@ import { Sandbox } from '../support/sandbox.js';
  * git runs through its quarantine.
  */
 
-const sandboxes: Sandbox[] = [];
-const track = (sandbox: Sandbox) => {
-  sandboxes.push(sandbox);
-  return sandbox;
-};
-afterEach(() => {
-  for (const sandbox of sandboxes.splice(0)) sandbox.remove();
-});
+const track = trackSandboxes();
 
 /** A bare "server" repository and a developer's clone of it (no client-side hooks), with one clean commit pushed. */
 function serverAndClone(options: { hook?: boolean } = {}): { server: Sandbox; clone: Sandbox } {
@@ -176,10 +169,9 @@ describe('keyguard pre-receive, through real pushes', () => {
   });
 
   it('a configuration error on the default branch rejects pushes (exit 2), naming the file', () => {
-    const { clone } = serverAndClone({ hook: false });
+    const { server, clone } = serverAndClone({ hook: false });
     clone.write('keyguard.config.json', '{ "ignorPaths": [] }\n').gitOk('add', '.');
     clone.gitOk('commit', '-m', 'bad config');
-    const server = sandboxes[sandboxes.length - 2]!;
     clone.gitOk('push', '--quiet', 'origin', 'main');
     expect(clone.keyguard(['install', '--server', server.dir]).status).toBe(0);
     clone.write('a.txt', 'a\n').gitOk('add', '.');
