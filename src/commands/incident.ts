@@ -103,6 +103,25 @@ async function resolveTarget(io: Io, text: string, commit: string | undefined): 
  * keyguard itself calls no AWS or other network service.
  */
 export async function incident(options: IncidentOptions, io: Io): Promise<ExitCode> {
+  if (options.format !== 'json') return incidentText(options, io);
+  // With --format json, a run that fails still writes a JSON document: {"error": {...}}.
+  let wrote = false;
+  let said = '';
+  const watched: Io = {
+    ...io,
+    stdout: { isTTY: io.stdout.isTTY, write: (text: string) => ((wrote = true), io.stdout.write(text)) },
+    stderr: { isTTY: io.stderr.isTTY, write: (text: string) => ((said ||= text), io.stderr.write(text)) },
+  };
+  const code = await incidentText(options, watched);
+  if (code === EXIT_ERROR && !wrote) {
+    const { formatJsonError } = await import('../report/json.js');
+    const [message, hint] = said.replace(/^keyguard: /, '').split('\n').map((line) => line.trim());
+    io.stdout.write(formatJsonError({ kind: 'input', message: message ?? 'incident failed.', ...(hint ? { hint } : {}) }));
+  }
+  return code;
+}
+
+async function incidentText(options: IncidentOptions, io: Io): Promise<ExitCode> {
   let target: IncidentTarget | undefined;
   try {
     if (options.target !== undefined) target = await resolveTarget(io, options.target, options.commit);

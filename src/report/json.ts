@@ -45,7 +45,8 @@ export function formatJson(result: ScanResult, scope: Scope): string {
 
 /** A run that could not do its job (exit code 2), as the JSON and SARIF reports carry it. */
 export interface RunFailure {
-  kind: 'usage' | 'repository' | 'unexpected';
+  /** usage: bad arguments; repository: the repository (or its configuration) could not be read; input: a file or folder given could not be read; unexpected: a bug. */
+  kind: 'usage' | 'repository' | 'input' | 'unexpected';
   message: string;
   hint?: string;
 }

@@ -61,6 +61,12 @@ describe('errors in JSON and SARIF', () => {
       configured.remove();
     }
   });
+
+  it('incident --review --format json: a folder that cannot be read is a JSON error too', () => {
+    const result = repo.keyguard(['incident', '--review', 'no-such-folder', '--format', 'json']);
+    expect(result.status).toBe(2);
+    expect(JSON.parse(result.stdout).error).toMatchObject({ kind: 'input', message: expect.stringContaining('no-such-folder') });
+  });
 });
 
 describe('exit codes', () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freshKeyId, freshSecret } from '../../src/fake-keys.js';
-import { Sandbox, trackSandboxes } from '../support/sandbox.js';
+import { run, Sandbox, trackSandboxes } from '../support/sandbox.js';
 
 /**
  * The server-side hook, the way a self-hosted server runs it: a bare repository with keyguard's
@@ -198,5 +198,52 @@ describe('keyguard pre-receive, through real pushes', () => {
     const result = server.keyguard(['pre-receive'], { input: 'not what git sends\n', env: { GIT_DIR: '.' } });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('unexpected pre-receive input');
+  });
+});
+
+describe('long pushes and histories (split among several diff-tree processes)', () => {
+  /** `count` commits on main by fast-import, commit i writing `files(i)` (path → content). */
+  function importCommits(repo: Sandbox, count: number, files: (i: number) => Record<string, string>): string[] {
+    const parent = repo.git('rev-parse', '--verify', '--quiet', 'main').stdout.trim();
+    let stream = '';
+    for (let i = 1; i <= count; i++) {
+      const message = `commit ${i}\n`;
+      stream += `commit refs/heads/main\nmark :${i}\ncommitter T <t@example.invalid> ${1_700_000_000 + i} +0000\ndata ${message.length}\n${message}`;
+      stream += i === 1 ? (parent ? `from ${parent}\n` : '') : `from :${i - 1}\n`;
+      for (const [path, content] of Object.entries(files(i))) stream += `M 100644 inline ${path}\ndata ${Buffer.byteLength(content)}\n${content}\n`;
+    }
+    const imported = run('git', ['fast-import', '--quiet'], repo.dir, repo.env, stream);
+    if (imported.status !== 0) throw new Error(imported.stderr);
+    return repo.gitOk('rev-list', '--reverse', 'main').trim().split('\n').slice(parent ? -count : 0);
+  }
+
+  it('each key is reported once, with the first commit that added it, on both sides of the split', () => {
+    const repo = track(Sandbox.create());
+    const early = freshKeyId();
+    const late = freshKeyId();
+    const commits = importCommits(repo, 400, (i) => ({
+      'n.txt': `${i}\n`,
+      ...(i === 120 ? { 'a.ini': `key = ${early}\n` } : {}),
+      ...(i === 330 ? { 'a.ini': `# again\nkey = ${early}\n`, 'b.ini': `key = ${late}\n` } : {}),
+    }));
+    const result = repo.findings(['--history']);
+    expect(result.status).toBe(1);
+    expect(result.findings.map((f) => [f.path, f.commit])).toEqual([
+      ['a.ini', commits[119]],
+      ['b.ini', commits[329]],
+    ]);
+  });
+
+  it('a push of 400 new commits with a key near the end is rejected; without it, accepted', () => {
+    const { server, clone } = serverAndClone();
+    const key = freshKeyId();
+    importCommits(clone, 400, (i) => ({ [`f${i % 7}.txt`]: `line ${i}\n`, ...(i === 390 ? { 'deploy.ini': `aws_access_key_id = ${key}\n` } : {}) }));
+    const push = clone.git('push', 'origin', 'main');
+    expect(push.status).not.toBe(0);
+    expect(push.stderr).toContain('deploy.ini');
+    clone.gitOk('reset', '--quiet', '--hard', 'HEAD~11');
+    const clean = clone.git('push', 'origin', 'main');
+    expect(clean.status, clean.stderr).toBe(0);
+    expect(server.gitOk('rev-list', '--count', 'main').trim()).toBe('390');
   });
 });
