@@ -3,7 +3,7 @@
 // repository, set up the project's git hooks. It never fails and never slows an install: wherever
 // hooks cannot or should not be installed, it says so in one line and exits 0.
 'use strict';
-const { existsSync } = require('node:fs');
+const { existsSync, readdirSync, readFileSync, realpathSync } = require('node:fs');
 const { dirname, join, resolve } = require('node:path');
 
 const packageDir = resolve(__dirname, '..');
@@ -22,14 +22,77 @@ function insideGitRepository(dir) {
   }
 }
 
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function real(path) {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'];
+const lists = (manifest) => DEPENDENCY_FIELDS.some((field) => manifest && manifest[field] && typeof manifest[field].keyguard === 'string');
+
+/** The packages installed at the top of node_modules (`name`, `@scope/name`). */
+function topLevelManifests(nodeModules) {
+  const manifests = [];
+  let names = [];
+  try {
+    names = readdirSync(nodeModules);
+  } catch {
+    return manifests;
+  }
+  for (const name of names) {
+    if (name.startsWith('.') || name === 'keyguard') continue;
+    const folders = name.startsWith('@') ? (() => { try { return readdirSync(join(nodeModules, name)).map((inner) => join(name, inner)); } catch { return []; } })() : [name];
+    for (const folder of folders) manifests.push(readJson(join(nodeModules, folder, 'package.json')));
+  }
+  return manifests;
+}
+
+/**
+ * Only a direct dependency of the root project installs hooks: keyguard must be the project's own
+ * node_modules/keyguard, and either the project lists it or no other installed package does (npm
+ * writes package.json after install scripts, so `npm install -D keyguard` is not listed yet). A
+ * package that depends on keyguard must not set up git hooks in its users' repositories.
+ */
+function directDependency(projectDir) {
+  if (real(join(projectDir, 'node_modules', 'keyguard')) !== real(packageDir)) return false;
+  if (lists(readJson(join(projectDir, 'package.json')))) return true;
+  return !topLevelManifests(join(projectDir, 'node_modules')).some(lists);
+}
+
+/**
+ * `npm install` in keyguard's own source checkout: build dist/ and install its dogfood hooks. This
+ * is not a `prepare` script because `npm pack` runs prepare and prints its banner on stdout, where
+ * the pre-commit framework reads the name of the packed file (language: node).
+ */
+function developmentSetup() {
+  const { spawnSync } = require('node:child_process');
+  if (!existsSync(join(packageDir, 'scripts', 'build.mjs'))) process.exit(0);
+  const build = spawnSync(process.execPath, [join(packageDir, 'scripts', 'build.mjs')], { cwd: packageDir, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+  const hooks = spawnSync(process.execPath, [join(packageDir, 'bin', 'keyguard.js'), 'install', '--quiet'], { cwd: packageDir, stdio: ['ignore', 'inherit', 'inherit'] });
+  process.exit(hooks.status ?? 0);
+}
+
 async function main() {
   if (!project) skip('not run by npm');
-  if (resolve(project) === packageDir) process.exit(0); // installing keyguard's own dependencies
+  if (resolve(project) === packageDir) developmentSetup(); // installing keyguard's own dependencies
   if (env.KEYGUARD_SKIP_INSTALL === '1') skip('KEYGUARD_SKIP_INSTALL=1');
   if (env.HUSKY === '0') skip('HUSKY=0');
   if (env.CI && env.CI !== 'false' && env.CI !== '0') skip('CI');
   if ((env.npm_config_omit ?? '').split(/[\s,]+/).includes('dev') || env.NODE_ENV === 'production') skip('production install');
   if (!insideGitRepository(project)) skip('no git repository');
+  if (!directDependency(resolve(project))) skip('keyguard is a dependency of another package here, not of this project; to protect this repository, add keyguard to its devDependencies (from its tarball or git URL: see keyguard\'s README)');
   if (!existsSync(join(packageDir, 'dist', 'cli.cjs'))) skip('keyguard is not built');
 
   const cli = require('../dist/cli.cjs');

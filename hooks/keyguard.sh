@@ -1,22 +1,30 @@
 #!/bin/sh
-# keyguard's hook launcher. The hook blocks that `keyguard install` writes into .husky/ run this
+# keyguard's hook launcher. The dispatchers `keyguard install` writes into the git directory run this
 # file by its path inside node_modules: no npx (slow, may fetch from the network), no PATH lookup of
 # keyguard. It finds node even where a GUI git client's PATH lacks it, then runs `keyguard hook`.
 [ "${HUSKY-}" = "0" ] && exit 0
 bin="${0%/*}/../bin/keyguard.js"
+# git commits and pushes objects, never their `git replace` stand-ins: read what git really uses.
+GIT_NO_REPLACE_OBJECTS=1
+export GIT_NO_REPLACE_OBJECTS
 
-# What the detector anchors on (see prefilterPattern in src/detect/anchors.ts): text that does not
-# match cannot hold a finding, so most commits are checked without starting node at all. git and
-# grep run in the C locale: grep is then fast, and git's output is bytes either way.
-pattern='AKIA|ASIA|ABIA|ACCA|QUtJQ|FLSU|BS0lB|QVNJQ|FTSU|BU0lB|QUJJQ|FCSU|BQklB|QUNDQ|FDQ0|BQ0NB|([A-Za-z0-9+/]|\\/|%2[FfBb]|\\u002[FfBb]){40}'
+# What the detector anchors on (see prefilterPattern in src/detect/anchors.ts): key ID prefixes,
+# Bedrock API key prefixes, service user names (-at-<account>), SSO token heads, their base64 forms,
+# runs of 40 secret-key characters. Text that does not match cannot hold a finding, so most commits
+# are checked without starting node at all. git and grep run in the C locale: grep is then fast, and
+# git's output is bytes either way.
+pattern='AKIA|ASIA|ABIA|ACCA|ABSK|bedrock-api-key-|-at-[0-9]{12}|aoaAAAA|aorAAAA|QUtJQ|FLSU|BS0lB|QVNJQ|FTSU|BU0lB|QUJJQ|FCSU|BQklB|QUNDQ|FDQ0|BQ0NB|QUJTS|FCU0|BQlNL|YmVkcm9jay1hcGkta2V5L|JlZHJvY2stYXBpLWtleS|iZWRyb2NrLWFwaS1rZXkt|([A-Za-z0-9+/]|\\/|%2[FfBb]|\\u002[FfBb]){40}'
 case "$1" in
   pre-commit | pre-merge-commit)
     # The staged lines, as git diffs them. Binary files and any failure of git (a corrupt index, no
     # commit yet) go to node, which reads the files itself. UTF-16 that git diffs as text (no NUL in
     # its first 8000 bytes, or a `diff` attribute) has a NUL beside every ASCII character: tr deletes
     # them so that the pattern sees the text.
+    # Each step appends its exit status, and grep's "no match" (1) counts only when all of them
+    # are 0: a step that is missing (no tr on PATH) or fails sends the commit to the full check.
     { LC_ALL=C git diff-index --cached -p -U0 --no-color --no-ext-diff --no-textconv -M --ignore-submodules=none HEAD -- 2>/dev/null
-      echo "keyguard-git-status:$?"; } | LC_ALL=C tr -d '\000' | LC_ALL=C grep -qE "$pattern|^Binary files |^keyguard-git-status:[1-9]"
+      echo "keyguard-git-status:$?"; } | { LC_ALL=C tr -d '\000'; echo "keyguard-tr-status:$?"; } |
+      LC_ALL=C grep -qE "$pattern|^Binary files |^keyguard-(git|tr)-status:[1-9]"
     [ $? -eq 1 ] && exit 0 ;;
   commit-msg)
     # (grep's exit status 1 is "no match"; anything else, node decides.)

@@ -60,3 +60,51 @@ export function keyIdForAccount(accountId: string, prefix: KeyIdPrefix = 'AKIA')
     if (body[0] !== 'I' && body[0] !== 'J' && judgeKeyIdBody(body) === 'credential') return prefix + body;
   }
 }
+
+/** A random 12-digit AWS account ID (never one of the documentation's example accounts). */
+export function freshAccountId(): string {
+  for (;;) {
+    const account = String(randomInt(10 ** 11, 10 ** 12 - 1)).padStart(12, '0');
+    if (!/^(\d{4})\1\1$|^123456789012$|^(\d)\2+$/.test(account)) return account;
+  }
+}
+
+/** A random service-specific credential password: base64 of 32 random bytes, as IAM generates them. */
+export function freshServicePassword(): string {
+  for (;;) {
+    const password = randomBytes(32).toString('base64');
+    if (/[a-z]/.test(password) && /[A-Z]/.test(password) && !/(.)\1{4}/.test(password)) return password;
+  }
+}
+
+/** A long-term Amazon Bedrock API key: `ABSK` + base64 of `BedrockAPIKey-xxxx-at-<account>:<password>`. */
+export function freshBedrockApiKey(accountId = freshAccountId(), iamUser = `BedrockAPIKey-${randomString('abcdefghijklmnopqrstuvwxyz0123456789', 4)}`): string {
+  return `ABSK${Buffer.from(`${iamUser}-at-${accountId}:${freshServicePassword()}`).toString('base64')}`;
+}
+
+/**
+ * A short-term Amazon Bedrock API key, shaped as AWS's token generator makes it: `bedrock-api-key-`
+ * + base64 of a SigV4-presigned `CallWithBearerToken` request (signed here with random bytes).
+ */
+export function freshBedrockShortTermKey(options: { signingKeyId?: string; region?: string; signedAt?: Date; expiresSeconds?: number } = {}): string {
+  const keyId = options.signingKeyId ?? freshKeyId('ASIA');
+  const region = options.region ?? 'us-west-2';
+  const stamp = (options.signedAt ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const query = [
+    'Action=CallWithBearerToken',
+    'X-Amz-Algorithm=AWS4-HMAC-SHA256',
+    `X-Amz-Credential=${keyId}%2F${stamp.slice(0, 8)}%2F${region}%2Fbedrock%2Faws4_request`,
+    `X-Amz-Date=${stamp}`,
+    `X-Amz-Expires=${options.expiresSeconds ?? 43_200}`,
+    `X-Amz-Security-Token=${encodeURIComponent(freshSessionToken(400))}`,
+    'X-Amz-SignedHeaders=host',
+    `X-Amz-Signature=${randomBytes(32).toString('hex')}`,
+  ].join('&');
+  return `bedrock-api-key-${Buffer.from(`bedrock.amazonaws.com/?${query}&Version=1`).toString('base64')}`;
+}
+
+/** An IAM Identity Center token as the AWS CLI caches it: `aoa…` (access) or `aor…` (refresh). */
+export function freshSsoToken(type: 'access' | 'refresh' = 'access'): string {
+  const head = type === 'access' ? 'aoa' : 'aor';
+  return `${head}AAAAAG${randomBytes(180).toString('base64url')}:${randomBytes(72).toString('base64')}`;
+}

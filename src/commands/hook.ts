@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { backendFromEnv, openRepository } from '../git/open.js';
 import { loadPolicy } from '../policy/policy.js';
 import type { Repository } from '../git/types.js';
+import { trackingRefsTrusted } from '../install/remote-urls.js';
 import { scanCommitMessage } from '../scan/message.js';
 import { parsePushLines } from '../scan/push.js';
 import { scanPush } from '../scan/sources.js';
@@ -26,14 +27,31 @@ async function commitMessage(args: string[], io: Io): Promise<ExitCode> {
   return findings.length > 0 ? EXIT_FOUND : EXIT_CLEAN;
 }
 
-/** pre-push: scans what is about to be pushed, as git lists it on stdin; `args` are the remote's name and URL. */
+/**
+ * pre-push: scans what is about to be pushed, as git lists it on stdin; `args` are the remote's
+ * name and URL. git sends the objects themselves, never their `git replace` stand-ins, so
+ * keyguard reads them with replace objects off.
+ */
 async function prePush(args: string[], io: HookIo): Promise<ExitCode> {
-  const updates = parsePushLines(await io.readStdin());
+  let input = await io.readStdin();
+  if (input.trim() === '' && (io.env.PRE_COMMIT_TO_REF !== undefined || io.env.PRE_COMMIT_REMOTE_NAME !== undefined)) {
+    input = await frameworkPushLine(io);
+    args = [io.env.PRE_COMMIT_REMOTE_NAME ?? '', io.env.PRE_COMMIT_REMOTE_URL ?? ''].filter(Boolean);
+  }
+  const updates = parsePushLines(input);
+  const env = { ...io.env, GIT_NO_REPLACE_OBJECTS: '1' };
   let repository: Repository | undefined;
   try {
-    repository = await openRepository('git', io.cwd, io.env); // git is running this hook
+    repository = await openRepository('git', io.cwd, env); // git is running this hook
     const policy = await loadPolicy(repositoryRoot(io));
-    const result = await scanPush(repository, updates, { name: args[0], url: args[1] }, policy);
+    let remote: { name?: string; url?: string } = { name: args[0], url: args[1] };
+    if (args[0] !== undefined && !trackingRefsTrusted(io.cwd, args[0], env)) {
+      io.stderr.write(
+        `keyguard: the URL of remote "${args[0]}" changed since its tracking branches were fetched, so they may not be on the new host: checking everything this push sends. \`git fetch ${args[0]}\` makes pushes quick again.\n`,
+      );
+      remote = {};
+    }
+    const result = await scanPush(repository, updates, remote, policy);
     if (result.findings.length > 0) await attachExposure(repository, result, io.env);
     await renderResult(result, { ...text, scope: 'push' }, io);
     return result.findings.length > 0 ? EXIT_FOUND : EXIT_CLEAN;
@@ -42,17 +60,21 @@ async function prePush(args: string[], io: HookIo): Promise<ExitCode> {
   }
 }
 
-/** post-checkout after `git worktree add`: make the new worktree run the same hooks. Never fails. */
-async function postCheckout(io: Io): Promise<ExitCode> {
-  const hooksDir = io.env.KEYGUARD_HOOKS_DIR;
-  if (!hooksDir) return EXIT_CLEAN;
-  try {
-    const { protectCurrentWorktree } = await import('../install/install.js');
-    if (protectCurrentWorktree(io.cwd, hooksDir, io.env)) io.stderr.write('keyguard: this new worktree now runs the same git hooks (AWS credential checks).\n');
-  } catch (error) {
-    io.stderr.write(`keyguard: could not set up hooks for this worktree: ${(error as Error).message} (run: npx --no-install keyguard doctor)\n`);
-  }
-  return EXIT_CLEAN;
+/**
+ * The push as the pre-commit framework describes it in variables (it reads git's input itself, and
+ * hands its hooks the first ref of the push only: a limit of the framework). PRE_COMMIT_FROM_REF may
+ * be a revision (`<first new commit>^`); for a branch whose new commits reach a root commit the
+ * framework gives no refs at all (it runs "on all files"): then everything the local branch has that
+ * the remote's tracking branches do not is checked.
+ */
+async function frameworkPushLine(io: Io): Promise<string> {
+  const { runGit } = await import('../git/run-git.js');
+  const resolveRef = async (revision: string) =>
+    (await runGit({ cwd: io.cwd, env: io.env }, ['rev-parse', '--verify', '--end-of-options', `${revision}^{commit}`])).toString('utf8').trim();
+  const local = io.env.PRE_COMMIT_LOCAL_BRANCH || 'HEAD';
+  const to = await resolveRef(io.env.PRE_COMMIT_TO_REF || local);
+  const from = io.env.PRE_COMMIT_FROM_REF ? await resolveRef(io.env.PRE_COMMIT_FROM_REF) : '0'.repeat(to.length);
+  return `${local} ${to} ${io.env.PRE_COMMIT_REMOTE_BRANCH || local} ${from}\n`;
 }
 
 /** `keyguard hook <name> [git's arguments]`: what the hook scripts run. */
@@ -67,7 +89,7 @@ export async function hook(name: string | undefined, args: string[], io: HookIo)
       case 'pre-push':
         return await prePush(args, io);
       case 'post-checkout':
-        return await postCheckout(io);
+        return EXIT_CLEAN; // keyguard 0.1's worktree set-up: worktrees share the hooks now
       case 'ping':
         io.stdout.write(`keyguard ${VERSION}, node ${process.version}\n`);
         return EXIT_CLEAN;

@@ -12,7 +12,9 @@ import { buildReview, nextRoundLookups, type Review } from '../incident/review.j
 import { reviewJson } from '../incident/review-json.js';
 import { reviewText } from '../incident/review-text.js';
 import { supportReply } from '../incident/support-reply.js';
-import { lookupsFor, parseTarget, planFor, targetLabel, type IncidentTarget } from '../incident/target.js';
+import { lookupsFor, parseTarget, planFor, targetLabel, type CloudTrailLookup, type IncidentTarget } from '../incident/target.js';
+import { describeDetails } from '../report/labels.js';
+import { describeSubject, isOtherKind, otherCredentialPlan, type OtherSubject } from '../report/other-plans.js';
 import { undoPlan, undoScript } from '../incident/undo-script.js';
 import { COMMIT_HEADER_PATH, MESSAGE_PATH, messageOfObject, splitObject } from '../scan/message.js';
 import { TAG_PATH } from '../scan/push.js';
@@ -48,8 +50,40 @@ export interface IncidentOptions {
 /** The terminal's width for prose; 80 when it is not a terminal or does not say. */
 const widthOf = (io: Io): number => terminalWidth(io.stdout, io.env);
 
-/** The access key ID at a reported location (in the working tree, or in a commit). */
-async function keyIdAt(io: Io, path: string, line: number, column: number | undefined, commit: string | undefined): Promise<string> {
+/** A credential that is not an access key pair (Bedrock API keys, service-specific credentials, SSO tokens). */
+interface OtherTarget {
+  kind: 'other';
+  subject: OtherSubject;
+}
+
+type Exposed = IncidentTarget | OtherTarget;
+
+/** What a detection is about, as an incident target (a secret or session token has no target of its own). */
+function targetOf(detection: Pick<Detection, 'kind' | 'value' | 'accountId' | 'details'>): Exposed | undefined {
+  if (detection.kind === 'access-key-id') return parseTarget(detection.value);
+  if (isOtherKind(detection.kind)) return { kind: 'other', subject: { kind: detection.kind, accountId: detection.accountId, details: detection.details } };
+  return undefined;
+}
+
+/**
+ * A credential named by its value (`ABSK…`, `bedrock-api-key-…`, an SSO token) or, for a
+ * service-specific credential or Bedrock key, by its service user name (`alice-at-111122223333`),
+ * which names it without its secret.
+ */
+function parseOther(text: string): OtherTarget | undefined {
+  const user = /^([\w+=,.@-]{1,64})-at-(\d{12})$/.exec(text);
+  if (user) {
+    const [, iamUser, accountId] = user as unknown as [string, string, string];
+    const kind = /^BedrockAPIKey-/.test(iamUser) ? 'bedrock-api-key' : 'service-specific-credential';
+    return { kind: 'other', subject: { kind, accountId, details: { serviceUserName: text, iamUser, ...(kind === 'bedrock-api-key' ? { service: 'bedrock' as const } : {}) } } };
+  }
+  const found = scanText(text).find((d) => isOtherKind(d.kind) && d.offset === 0 && d.length === text.length);
+  const target = found ? targetOf(found) : undefined;
+  return target?.kind === 'other' ? target : undefined;
+}
+
+/** The credential at a reported location (in the working tree, or in a commit). */
+async function credentialAt(io: Io, path: string, line: number, column: number | undefined, commit: string | undefined): Promise<Exposed> {
   let detections: Detection[];
   const readObject = async (args: string[]) => {
     const out = await runGit({ cwd: io.cwd, env: io.env }, args).catch(() => undefined);
@@ -76,23 +110,30 @@ async function keyIdAt(io: Io, path: string, line: number, column: number | unde
     if (!existsSync(file)) throw new Error(`no such file: ${path}.`);
     detections = scanBytes(readFileSync(file));
   }
-  const candidates = detections.filter((d) => d.kind === 'access-key-id' && d.line === line && (column === undefined || d.column === column));
-  const keyIds = [...new Set(candidates.map((d) => d.value))];
-  if (keyIds.length === 0) throw new Error(`there is no access key ID at ${path}:${line}${column ? `:${column}` : ''}.`);
-  if (keyIds.length > 1) throw new Error(`there are ${keyIds.length} access key IDs on ${path}:${line}; add the column (path:line:column).`);
-  return keyIds[0]!;
+  const here = detections.filter((d) => d.line === line && (column === undefined || d.column === column));
+  const others = here.filter((d) => isOtherKind(d.kind));
+  const keyIds = [...new Set(here.filter((d) => d.kind === 'access-key-id').map((d) => d.value))];
+  const count = keyIds.length + new Set(others.map((d) => d.fingerprint)).size;
+  if (count > 1) throw new Error(`there are ${count} credentials on ${path}:${line}; add the column (path:line:column).`);
+  const target = keyIds.length === 1 ? parseTarget(keyIds[0]!) : others[0] ? targetOf(others[0]) : undefined;
+  if (!target) throw new Error(`there is no access key ID at ${path}:${line}${column ? `:${column}` : ''}.`);
+  return target;
 }
 
-/** The target named on the command line: a key ID, or the key ID at a reported location. */
-async function resolveTarget(io: Io, text: string, commit: string | undefined): Promise<IncidentTarget> {
-  const direct = parseTarget(text);
+/** The target named on the command line: a key ID or another credential, or the one at a reported location. */
+async function resolveTarget(io: Io, text: string, commit: string | undefined): Promise<Exposed> {
+  const direct = parseTarget(text) ?? parseOther(text);
   if (direct) return direct;
   const location = LOCATION.exec(text);
-  if (!location) throw new Error(`"${text}" is not an access key ID (AKIA, ASIA, ABIA or ACCA and 16 characters) nor a path:line.`);
-  const keyId = await keyIdAt(io, location[1]!, Number(location[2]), location[3] ? Number(location[3]) : undefined, commit);
-  const target = parseTarget(keyId);
-  if (!target) throw new Error(`there is no access key ID at ${text}.`);
-  return target;
+  if (!location) {
+    // What was typed is shown cut short: it may be most of a secret.
+    const shown = text.length > 24 ? `${text.slice(0, 12)}…` : text;
+    throw new Error(
+      `"${shown}" is not an access key ID (AKIA, ASIA, ABIA or ACCA and 16 characters), a service user name ` +
+        '(alice-at-111122223333), a Bedrock API key or SSO token, nor the path:line keyguard reported.',
+    );
+  }
+  return credentialAt(io, location[1]!, Number(location[2]), location[3] ? Number(location[3]) : undefined, commit);
 }
 
 /**
@@ -122,13 +163,15 @@ export async function incident(options: IncidentOptions, io: Io): Promise<ExitCo
 }
 
 async function incidentText(options: IncidentOptions, io: Io): Promise<ExitCode> {
-  let target: IncidentTarget | undefined;
+  let exposed: Exposed | undefined;
   try {
-    if (options.target !== undefined) target = await resolveTarget(io, options.target, options.commit);
+    if (options.target !== undefined) exposed = await resolveTarget(io, options.target, options.commit);
   } catch (error) {
     io.stderr.write(`keyguard: ${(error as Error).message}\n`);
     return EXIT_ERROR;
   }
+  if (exposed?.kind === 'other') return otherIncident(options, exposed.subject, io);
+  const target = exposed;
   if (options.review !== undefined) return review(options, options.review, target, io);
   if (!target) {
     io.stderr.write('keyguard: incident takes one access key ID, or the path:line keyguard reported (or --review <folder>).\n');
@@ -144,6 +187,56 @@ async function incidentText(options: IncidentOptions, io: Io): Promise<ExitCode>
   }
   io.stdout.write(planText(target, io));
   return EXIT_CLEAN;
+}
+
+/** The plan for a credential that is not an access key, and the collect script that follows its trail. */
+function otherIncident(options: IncidentOptions, subject: OtherSubject, io: Io): ExitCode {
+  const lookups = otherLookups(subject);
+  const described = describeSubject(subject);
+  if (options.review !== undefined || options.scriptOnly) {
+    io.stderr.write(
+      `keyguard: --review and --script work on access keys. For ${described}, run the plan's commands; ` +
+        `${lookups.length > 0 ? 'the --collect script gathers its CloudTrail events.' : 'there is no CloudTrail lookup for it.'}\n`,
+    );
+    return EXIT_ERROR;
+  }
+  if (options.collect) {
+    if (lookups.length === 0) {
+      io.stderr.write(`keyguard: ${described} names no IAM user or key to look up in CloudTrail; find the user in IAM Identity Center.\n`);
+      return EXIT_ERROR;
+    }
+    io.stdout.write(collectScript({ round: 1, lookups, subject: described }));
+    return EXIT_CLEAN;
+  }
+  const width = widthOf(io);
+  const style = styleFor(io.stdout, io.env);
+  const out = [style.bold(wrap(`keyguard incident: ${described}`, width))];
+  const details = describeDetails(subject.details && { ...subject.details, iamUser: undefined }); // the user is in the title
+  if (details) out.push(wrap(details, width));
+  out.push('', wrap('Treat it as compromised and do these steps in order, with your own administrator credentials. keyguard does not contact AWS.', width));
+  otherCredentialPlan(subject).forEach((step, i) => {
+    out.push('', wrap(`${style.bold(step.title)}. ${step.text}`, width, `${i + 1}. `, '   '));
+    for (const command of step.commands) out.push(`     ${command}`);
+    for (const link of step.links) out.push(style.dim(`   ${link.title}: ${link.url}`));
+  });
+  const name = subject.details?.serviceUserName ?? subject.details?.signingKeyId;
+  if (lookups.length > 0 && name) {
+    out.push(
+      '',
+      style.bold('To collect what it did from CloudTrail, in every region (a script to read first; it only reads):'),
+      `     keyguard incident ${printableShellWord(name)} --collect > collect.sh`,
+      `     sh collect.sh incident-${name.replace(/[^\w.-]/g, '_')}`,
+    );
+  }
+  io.stdout.write(`${out.join('\n')}\n`);
+  return EXIT_CLEAN;
+}
+
+/** How CloudTrail finds what the credential did: by its IAM user, or by the key that signed a short-term key. */
+function otherLookups(subject: OtherSubject): CloudTrailLookup[] {
+  if (subject.kind === 'bedrock-short-term-key' && subject.details?.signingKeyId) return [{ attribute: 'AccessKeyId', value: subject.details.signingKeyId }];
+  if (subject.details?.iamUser) return [{ attribute: 'Username', value: subject.details.iamUser }];
+  return [];
 }
 
 const subjectOf = (target: IncidentTarget) => `${targetLabel(target)}${target.accountId ? ` (AWS account ${target.accountId})` : ''}`;

@@ -33,11 +33,11 @@ export async function installCommand(io: Io, quiet: boolean): Promise<ExitCode> 
     return EXIT_CLEAN;
   }
   if (!report.changed) {
-    io.stdout.write('keyguard: the git hooks were already installed; nothing changed.\n');
+    io.stdout.write(report.lines.length > 0 ? `keyguard: ${report.lines.join('\n')}\n` : 'keyguard: the git hooks were already installed; nothing changed.\n');
     return EXIT_CLEAN;
   }
   print(io, report, 'keyguard: installed the git hooks. Commits and pushes are now checked for AWS credentials.');
-  io.stdout.write('Commit the .husky/ folder and package.json, so that everyone who clones gets the hooks with npm install.\n');
+  io.stdout.write('Commit package.json (its "prepare" script), so that everyone who clones gets the hooks with npm install.\n');
   return EXIT_CLEAN;
 }
 

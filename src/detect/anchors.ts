@@ -17,11 +17,19 @@ export const CREDENTIAL_PREFIXES = ['AKIA', 'ASIA', 'ABIA', 'ACCA'] as const;
 export const SESSION_TOKEN_MARKERS = ['oJb3JpZ2lu', 'oGZXIvYXdz', 'oDYXdz'] as const;
 export const SESSION_TOKEN_MARKER_OFFSET = 2;
 
+/** Amazon Bedrock API keys: long-term (a service-specific credential) and short-term (a presigned request). */
+export const BEDROCK_LONG_TERM_PREFIX = 'ABSK';
+export const BEDROCK_SHORT_TERM_PREFIX = 'bedrock-api-key-';
+/** What joins a service-specific credential's user name: `<IAM user>-at-<account>`. */
+export const SERVICE_USER_MARKER = '-at-';
+/** IAM Identity Center tokens as the AWS CLI caches them: access (`aoa`) and refresh (`aor`). */
+export const SSO_TOKEN_PREFIXES = ['aoaAAAA', 'aorAAAA'] as const;
+
 /** Words whose surrounding name may vouch for a value (matched in any letter case). */
 const KEYWORDS = ['secret', 'session', 'security'] as const;
 
 /** base64 text that any encoding of a credential prefix contains, at each byte alignment. */
-const ENCODED_PREFIXES = CREDENTIAL_PREFIXES.flatMap(base64Fragments);
+const ENCODED_PREFIXES = [...CREDENTIAL_PREFIXES, BEDROCK_LONG_TERM_PREFIX, BEDROCK_SHORT_TERM_PREFIX].flatMap(base64Fragments);
 const ENCODED_PREFIX_PATTERN = new RegExp(ENCODED_PREFIXES.join('|'));
 
 /** Whether base64 text may hold an encoded access key ID. */
@@ -29,7 +37,15 @@ export function containsEncodedPrefix(base64: string): boolean {
   return ENCODED_PREFIX_PATTERN.test(base64);
 }
 
-export type AnchorKind = 'key-id-prefix' | 'keyword' | 'session-token-marker' | 'encoded-prefix';
+export type AnchorKind =
+  | 'key-id-prefix'
+  | 'keyword'
+  | 'session-token-marker'
+  | 'encoded-prefix'
+  | 'bedrock-long-term'
+  | 'bedrock-short-term'
+  | 'service-user'
+  | 'sso-token';
 
 export interface Anchor {
   kind: AnchorKind;
@@ -66,6 +82,10 @@ const LITERALS: readonly [AnchorKind, readonly string[], boolean][] = [
   ['keyword', KEYWORDS, true],
   ['session-token-marker', SESSION_TOKEN_MARKERS, false],
   ['encoded-prefix', ENCODED_PREFIXES, false],
+  ['bedrock-long-term', [BEDROCK_LONG_TERM_PREFIX], false],
+  ['bedrock-short-term', [BEDROCK_SHORT_TERM_PREFIX], false],
+  ['service-user', [SERVICE_USER_MARKER], false],
+  ['sso-token', SSO_TOKEN_PREFIXES, false],
 ];
 
 const LITERAL_SOURCE = LITERALS.flatMap(([, words, caseless]) => words.map((w) => (caseless ? anyCase(w) : w))).join('|');
@@ -166,5 +186,13 @@ export class AnchorScanner {
  */
 export function prefilterPattern(): string {
   const runUnit = '[A-Za-z0-9+/]|\\\\/|%2[FfBb]|\\\\u002[FfBb]';
-  return [...CREDENTIAL_PREFIXES, ...ENCODED_PREFIXES, `(${runUnit}){40}`].join('|');
+  return [
+    ...CREDENTIAL_PREFIXES,
+    BEDROCK_LONG_TERM_PREFIX,
+    BEDROCK_SHORT_TERM_PREFIX,
+    `${SERVICE_USER_MARKER}[0-9]{12}`,
+    ...SSO_TOKEN_PREFIXES,
+    ...ENCODED_PREFIXES,
+    `(${runUnit}){40}`,
+  ].join('|');
 }

@@ -16,7 +16,8 @@ import {
   skipRun,
   type Run,
 } from './tokens.js';
-import type { CredentialKind, Detection, ValueEncoding } from './types.js';
+import { bedrockLongTermKeyAt, bedrockShortTermKeyAt, serviceSpecificCredentialAt, ssoTokenAt, type AnchorResult, type FoundCredential } from './service-credentials.js';
+import type { Detection } from './types.js';
 
 const SECRET_LENGTH = 40;
 const DOT = 46;
@@ -79,13 +80,7 @@ const MAX_DECODE_DEPTH = 2;
 /** How far back the tokenizer may look for the start of a run when a window begins inside one. */
 const RUN_ALIGN_REACH = 256;
 
-interface RawDetection {
-  kind: CredentialKind;
-  offset: number;
-  length: number;
-  value: string;
-  encoding: ValueEncoding;
-}
+type RawDetection = FoundCredential;
 
 export interface ScanOptions {
   /**
@@ -154,6 +149,17 @@ function collect(text: string, depth: number, glued = false): RawDetection[] {
         anchors.skipTo(run.end); // the rest of this run holds no other token start
         break;
       }
+      case 'bedrock-long-term':
+      case 'bedrock-short-term':
+      case 'service-user':
+      case 'sso-token': {
+        const result = OTHER_CREDENTIALS[anchor.kind](text, at);
+        if (result.found) found.push(result.found);
+        // Nothing inside a token is read again: a presigned request names the key that signed it.
+        anchors.skipTo(result.end);
+        if (result.found) decodedUpTo = Math.max(decodedUpTo, result.end);
+        break;
+      }
       case 'encoded-prefix': {
         if (depth < MAX_DECODE_DEPTH && at >= decodedUpTo) {
           const decoded = scanEncodedAround(text, at, depth, found, encodedRun);
@@ -172,6 +178,13 @@ function collect(text: string, depth: number, glued = false): RawDetection[] {
   findSessionTokensAfterNames(text, sessionNameEnds, found);
   return found;
 }
+
+const OTHER_CREDENTIALS: Record<'bedrock-long-term' | 'bedrock-short-term' | 'service-user' | 'sso-token', (text: string, at: number) => AnchorResult> = {
+  'bedrock-long-term': bedrockLongTermKeyAt,
+  'bedrock-short-term': bedrockShortTermKeyAt,
+  'service-user': serviceSpecificCredentialAt,
+  'sso-token': ssoTokenAt,
+};
 
 /**
  * Evidence windows, merged as they are added: anchors arrive in text order, so a window usually
@@ -463,10 +476,9 @@ function locate(text: string, found: RawDetection[]): Detection[] {
       fingerprint: fingerprintOf(raw.kind, raw.value),
       encoding: raw.encoding,
     };
-    if (raw.kind === 'access-key-id') {
-      const accountId = accountIdFromKeyId(raw.value);
-      if (accountId !== undefined) detection.accountId = accountId;
-    }
+    const accountId = raw.kind === 'access-key-id' ? accountIdFromKeyId(raw.value) : raw.accountId;
+    if (accountId !== undefined) detection.accountId = accountId;
+    if (raw.details) detection.details = raw.details;
     detections.push(detection);
   }
   return detections;

@@ -10,6 +10,8 @@ import type { ValueEncoding } from './types.js';
 export interface Run {
   start: number;
   end: number;
+  /** Where the characters end and the padding (if any) begins. */
+  bodyEnd: number;
   length: number;
   padding: number;
   escaped: 'json' | 'url' | undefined;
@@ -74,6 +76,7 @@ export function readRun(text: string, start: number, limit: number): Run {
     }
     length++;
   }
+  const bodyEnd = i;
   let padding = 0;
   while (length <= limit && padding < 3) {
     const width = paddingWidth(text, i);
@@ -81,20 +84,17 @@ export function readRun(text: string, start: number, limit: number): Run {
     i += width;
     padding++;
   }
-  return { start, end: i, length, padding, escaped };
+  return { start, end: i, bodyEnd, length, padding, escaped };
 }
 
-/** The run's characters with escapes resolved and padding dropped. */
+/** The run's characters with escapes resolved and padding (`=`, `%3D`, `\u003D`) dropped. */
 export function runValue(text: string, run: Run): string {
-  let raw = text.slice(run.start, run.end);
-  if (run.escaped !== undefined) {
-    raw = raw
-      .replace(/\\\//g, '/')
-      .replace(/\\u002[fF]|%2[fF]/g, '/')
-      .replace(/\\u002[bB]|%2[bB]/g, '+')
-      .replace(/\\u003[dD]|%3[dD]/g, '=');
-  }
-  return run.padding > 0 ? raw.replace(/=+$/, '') : raw;
+  const raw = text.slice(run.start, run.bodyEnd);
+  if (run.escaped === undefined) return raw;
+  return raw
+    .replace(/\\\//g, '/')
+    .replace(/\\u002[fF]|%2[fF]/g, '/')
+    .replace(/\\u002[bB]|%2[bB]/g, '+');
 }
 
 export function encodingOf(run: Run): ValueEncoding {

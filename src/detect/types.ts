@@ -1,5 +1,33 @@
-/** What kind of AWS credential a finding is. */
-export type CredentialKind = 'access-key-id' | 'secret-access-key' | 'session-token';
+/**
+ * What kind of AWS credential a finding is: an access key pair's parts, a session token, an Amazon
+ * Bedrock API key (long-term `ABSK…`, a service-specific credential; short-term `bedrock-api-key-…`,
+ * a presigned request), the password of another service-specific credential (CodeCommit HTTPS Git
+ * credentials, Amazon Keyspaces), or an IAM Identity Center (SSO) token from the AWS CLI's cache.
+ */
+export type CredentialKind =
+  | 'access-key-id'
+  | 'secret-access-key'
+  | 'session-token'
+  | 'bedrock-api-key'
+  | 'bedrock-short-term-key'
+  | 'service-specific-credential'
+  | 'sso-token';
+
+/** What a credential's own text says about it, decoded offline: never the secret part. */
+export interface CredentialDetails {
+  /** The service a service-specific credential is for, when the text says (its host, its prefix). */
+  service?: 'bedrock' | 'codecommit' | 'keyspaces';
+  /** The service user name it signs in as (`alice-at-111122223333`), and the IAM user it belongs to (`alice`). */
+  serviceUserName?: string;
+  iamUser?: string;
+  /** A short-term Bedrock API key: the access key ID that signed it (internal; reports redact it). */
+  signingKeyId?: string;
+  /** A short-term Bedrock API key: the region it was made for, and when it expires (ISO 8601, UTC). */
+  region?: string;
+  expires?: string;
+  /** An SSO token: the access token (hours) or the refresh token (which gets new access tokens). */
+  tokenType?: 'access' | 'refresh';
+}
 
 /** How the credential was written in the text where it was found. */
 export type ValueEncoding = 'plain' | 'json-escaped' | 'url-encoded' | 'base64';
@@ -30,6 +58,7 @@ export interface Detection {
   /** Stable hash of kind and value; identifies the secret without revealing it. */
   fingerprint: string;
   encoding: ValueEncoding;
-  /** The 12-digit AWS account an access key ID belongs to, decoded offline, when its format encodes one. */
+  /** The 12-digit AWS account the credential belongs to, decoded offline, when its format encodes one. */
   accountId?: string;
+  details?: CredentialDetails;
 }

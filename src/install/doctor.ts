@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { toPosix } from '../posix-path.js';
-import { chainedSources, hasBlock } from './hook-scripts.js';
+import { isAbsolute, join, resolve } from 'node:path';
+import { configGet, runGitSync } from './git.js';
+import { hookOwner } from './dispatcher.js';
+import { detectManagers, managerFix } from './managers.js';
 import { isProblem, locateProject } from './layout.js';
-import { findSilencedHooks } from './legacy-hooks.js';
-import { configGet } from './git.js';
-import { dispatcherWorks, effectiveHooksDir, isHuskyDispatcher, launcherPath, listWorktrees } from './worktrees.js';
+import { probeHooks, projectFolder, type ProbeResult } from './probe.js';
+import { listWorktrees } from './worktrees.js';
 
 export interface Check {
   ok: boolean;
@@ -16,11 +15,10 @@ export interface Check {
   fix?: string;
 }
 
-const BLOCKING_HOOKS = ['pre-commit', 'pre-merge-commit', 'commit-msg', 'pre-push'];
 // --no-install: keyguard is not on the npm registry, and npx must never fetch a package of that name.
 const REINSTALL = 'npx --no-install keyguard install';
 
-/** husky's per-user start-up file, which its dispatcher sources before every hook. */
+/** husky's per-user start-up file, which its dispatcher (and keyguard's) sources before every hook. */
 function huskyInitFile(env: NodeJS.ProcessEnv): string | undefined {
   const home = env.HOME ?? env.USERPROFILE;
   const config = env.XDG_CONFIG_HOME || (home ? join(home, '.config') : undefined);
@@ -33,20 +31,24 @@ function setsHuskyOff(script: string): boolean {
   return script.split('\n').some((line) => /^\s*(export\s+)?HUSKY=(0|"0"|'0')(\s|;|$)/.test(line));
 }
 
-/** The launcher path a keyguard block gives, relative to the husky folder: `../node_modules/keyguard`. */
-function keyguardFromBlock(script: string): string | undefined {
-  return /^keyguard="\$\{0%\/\*\}\/(.+)\/hooks\/keyguard\.sh"$/m.exec(script)?.[1];
+/** The hooks folder git uses in `worktree`, absolute. */
+function hooksDirOf(worktree: string, env: NodeJS.ProcessEnv): string | undefined {
+  const result = runGitSync(worktree, ['rev-parse', '--git-path', 'hooks'], env);
+  if (!result.ok) return undefined;
+  return isAbsolute(result.stdout) ? result.stdout : resolve(worktree, result.stdout);
 }
 
-function readIfExists(file: string): string | undefined {
-  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
-}
+const PROBE_TEXT: Record<ProbeResult['hook'], string> = {
+  'pre-commit': 'a commit of a file with an AWS key',
+  'commit-msg': 'a commit message with an AWS key',
+  'pre-push': 'a push of a commit with an AWS key',
+};
 
 /**
- * Whether this clone is protected: hooks active, scripts in place, keyguard runnable from them, every
- * worktree covered. It follows the hooks git really runs here (core.hooksPath, worktree-scoped or
- * not), so it answers right from any folder: a monorepo's top level, a linked worktree that has no
- * node_modules of its own.
+ * Whether this clone is protected, proven the way git will exercise it: a commit, a commit message
+ * and a push with a generated fake key, through the hooks git runs here (see probe.ts), each of
+ * which must be stopped by keyguard. It names the hook manager in charge and what to run to fix
+ * each problem.
  */
 export function diagnose(startDir: string, env: NodeJS.ProcessEnv = process.env): Check[] {
   const checks: Check[] = [];
@@ -55,97 +57,83 @@ export function diagnose(startDir: string, env: NodeJS.ProcessEnv = process.env)
     checks.push({ ok: false, text: layout.message });
     return checks;
   }
-  const hooksDir = effectiveHooksDir(startDir);
-  const hooksPath = configGet(startDir, 'core.hooksPath', undefined, env);
-  const dispatcher = isHuskyDispatcher(hooksDir);
-  // The scripts husky's dispatcher runs are in the folder above it; without a dispatcher, the ones
-  // `keyguard install` would set up for this project.
-  let scriptsDir: string;
-  if (dispatcher) scriptsDir = dirname(hooksDir);
-  else if (!isProblem(layout)) scriptsDir = join(layout.gitRoot, layout.huskyDir);
-  else {
-    checks.push({ ok: false, text: layout.message, fix: 'install keyguard as a devDependency (from its tarball or git URL: see keyguard\'s README)' });
+  const { gitRoot, commonDir } = layout;
+  if (isProblem(layout)) {
+    // The probe below says whether the hooks find a keyguard anyway (a linked worktree uses the main one's).
+    checks.push({ ok: false, warning: true, text: 'keyguard is not installed in this worktree (no node_modules/keyguard)', fix: 'npm install (or, if the project does not list it yet, install keyguard from its tarball or git URL: see keyguard\'s README)' });
+  }
+  const hooksDir = hooksDirOf(startDir, env);
+  if (!hooksDir) {
+    checks.push({ ok: false, text: 'git cannot say which hooks folder it uses here' });
     return checks;
   }
-  const { gitRoot, commonDir } = layout;
-  const shown = (path: string) => toPosix(relative(gitRoot, path)) || '.';
-  checks.push({ ok: true, text: `git repository ${gitRoot}; hooks folder ${shown(scriptsDir)}` });
+  const hooksPath = configGet(startDir, 'core.hooksPath', undefined, env);
+  const owner = hookOwner(join(hooksDir, 'pre-commit')) ?? 'nothing';
+  const managers = detectManagers(gitRoot, layout.huskyDir, isProblem(layout) ? undefined : layout.packageJson);
+  checks.push({
+    ok: true,
+    text: `git runs the hooks in ${hooksDir}${hooksPath !== undefined ? ` (core.hooksPath = ${hooksPath})` : ''}; its pre-commit hook is ${owner === 'nothing' ? 'missing' : `${owner}'s`}`,
+  });
 
   if (env.HUSKY === '0') {
-    checks.push({ ok: false, text: 'HUSKY=0 is set in this environment: git runs no hooks here', fix: 'unset HUSKY (check your shell profile and ~/.config/husky/init.sh)' });
+    checks.push({ ok: false, text: 'HUSKY=0 is set in this environment: git runs no husky or keyguard hooks here', fix: 'unset HUSKY (check your shell profile and ~/.config/husky/init.sh)' });
   }
-
   const init = huskyInitFile(env);
   if (init && setsHuskyOff(readFileSync(init, 'utf8'))) {
     checks.push({
       ok: false,
-      text: `${init} sets HUSKY=0: husky sources it before every hook, so git runs no hooks (keyguard included)`,
+      text: `${init} sets HUSKY=0: it is sourced before every hook, so git runs no hooks (keyguard included)`,
       fix: `remove the HUSKY=0 line from ${init}`,
     });
   }
 
-  const keyguardFromHusky =
-    keyguardFromBlock(readIfExists(join(scriptsDir, 'pre-commit')) ?? '') ?? (isProblem(layout) ? undefined : layout.keyguardFromHusky);
-  const launcher = keyguardFromHusky === undefined ? undefined : launcherPath(scriptsDir, keyguardFromHusky);
-  const launcherExists = launcher !== undefined && existsSync(launcher);
-  if (dispatcher && launcherExists) {
-    checks.push({ ok: true, text: `core.hooksPath = ${hooksPath} (husky's dispatcher is there)` });
-  } else {
-    checks.push({
-      ok: false,
-      text: hooksPath ? `core.hooksPath = ${hooksPath}, but no working husky dispatcher is there` : 'core.hooksPath is not set: git runs .git/hooks, not keyguard',
-      fix: REINSTALL,
-    });
+  const started = Date.now();
+  let probes: ProbeResult[];
+  try {
+    probes = probeHooks(
+      { worktree: layout.gitRoot, commonDir, hooksDir, projectDir: projectFolder(gitRoot, layout.projectDir), huskyDir: layout.huskyDir },
+      env,
+    );
+  } catch (error) {
+    checks.push({ ok: false, text: `could not run the hooks on a probe: ${(error as Error).message}` });
+    return checks;
   }
-
-  for (const hook of BLOCKING_HOOKS) {
-    const script = readIfExists(join(scriptsDir, hook));
-    const runs = script !== undefined && hasBlock(script);
-    const name = `${shown(scriptsDir)}/${hook}`;
-    checks.push(runs ? { ok: true, text: `${name} runs keyguard` } : { ok: false, text: `${name} does not run keyguard`, fix: REINSTALL });
+  const fix = managerFix(owner, managers);
+  for (const probe of probes) {
+    if (probe.blocked) {
+      checks.push({ ok: true, text: `${probe.hook}: keyguard blocked ${PROBE_TEXT[probe.hook]}` });
+    } else if (probe.status === 0) {
+      checks.push({ ok: false, text: `${probe.hook}: ${PROBE_TEXT[probe.hook]} went through (the ${probe.hook} hook git runs does not run keyguard)`, fix });
+    } else {
+      checks.push({
+        ok: false,
+        text: `${probe.hook}: git stopped ${PROBE_TEXT[probe.hook]}, but not with keyguard's finding (exit ${probe.status ?? 'timeout'}): ${probe.output}`,
+        fix: /is missing|cannot find node|not found/.test(probe.output) ? 'npm install (keyguard must be installed for the hooks to run it)' : fix,
+      });
+    }
   }
+  checks.push({ ok: true, text: `(the probe took ${((Date.now() - started) / 1000).toFixed(1)} s, in a throwaway clone)` });
 
-  // HUSKY=0 (reported above) would make the launcher exit before answering.
-  const pingEnv = { ...env };
-  delete pingEnv.HUSKY;
-  const ping = launcherExists ? spawnSync('sh', [launcher, 'ping'], { cwd: gitRoot, env: pingEnv, encoding: 'utf8' }) : undefined;
-  if (ping?.status === 0 && ping.stdout.trim() !== '') {
-    checks.push({ ok: true, text: `keyguard runs from the hooks (${ping.stdout.trim()})` });
-  } else {
-    checks.push({
-      ok: false,
-      text: ping
-        ? `the hooks cannot run keyguard: ${(ping.stderr || ping.stdout).trim().split('\n')[0]}`
-        : `the hooks look for keyguard at ${launcher ? shown(launcher) : 'a path no keyguard block gives'}, which is missing`,
-      fix: 'npm install',
-    });
+  for (const manager of managers) {
+    if (manager.name !== owner && !(owner === 'keyguard' && manager.name === 'husky')) {
+      checks.push({
+        ok: false,
+        warning: true,
+        text: `${manager.configFile} configures ${manager.name}, but git runs ${owner === 'nothing' ? 'no' : `${owner}'s`} hooks: ${manager.name}'s own checks do not run`,
+        fix: manager.install,
+      });
+    }
   }
 
   for (const worktree of listWorktrees(gitRoot)) {
     if (worktree.bare || worktree.path === gitRoot) continue;
-    const works = keyguardFromHusky !== undefined && dispatcherWorks(effectiveHooksDir(worktree.path), keyguardFromHusky);
+    const theirs = hooksDirOf(worktree.path, env);
+    const same = theirs !== undefined && resolve(theirs) === resolve(hooksDir);
     checks.push(
-      works
-        ? { ok: true, text: `linked worktree ${worktree.path} is protected` }
-        : { ok: false, text: `linked worktree ${worktree.path} has no hooks: its commits are not checked`, fix: REINSTALL },
+      same
+        ? { ok: true, text: `linked worktree ${worktree.path} runs the same hooks` }
+        : { ok: false, text: `linked worktree ${worktree.path} runs other hooks (${theirs ?? 'none'}): its commits are not proven checked`, fix: REINSTALL },
     );
-  }
-
-  if (hooksPath !== undefined) {
-    const silenced = findSilencedHooks(gitRoot, commonDir, undefined, undefined);
-    const chained = (hook: string) => {
-      const script = readIfExists(join(scriptsDir, hook));
-      return script !== undefined && chainedSources(script).some((source) => source.kind === 'git-dir');
-    };
-    const notRunning = silenced?.hooks.filter((hook) => !chained(hook)) ?? [];
-    if (notRunning.length > 0) {
-      checks.push({
-        ok: false,
-        warning: true,
-        text: `hooks in ${silenced!.folder} do not run while core.hooksPath is set: ${notRunning.join(', ')}`,
-        fix: 'if you need them (git-lfs, pre-commit), call them from the matching .husky/ scripts',
-      });
-    }
   }
   return checks;
 }

@@ -16,14 +16,18 @@ export interface ProjectLayout {
   commonDir: string;
   /** The husky folder, relative to the git top level, forward slashes: `.husky` or `app/.husky`. */
   huskyDir: string;
-  /** From the husky folder to the installed keyguard package, forward slashes: `../node_modules/keyguard`. */
-  keyguardFromHusky: string;
+  /**
+   * The installed keyguard package as the hooks find it from the worktree top: relative, forward
+   * slashes (`node_modules/keyguard`, `app/node_modules/keyguard`), or absolute for a repository
+   * without package.json that uses a keyguard installed elsewhere (dotfiles with a global install).
+   */
+  keyguardDir: string;
 }
 
 export type LayoutProblem =
   | { problem: 'no-git'; message: string }
   | { problem: 'bare'; message: string }
-  | { problem: 'not-a-dependency'; message: string; gitRoot: string; commonDir: string };
+  | { problem: 'not-a-dependency'; message: string; gitRoot: string; commonDir: string; projectDir: string; huskyDir: string };
 
 
 function real(path: string): string {
@@ -52,12 +56,19 @@ export function locateProject(startDir: string, env: NodeJS.ProcessEnv = process
   const projectDir = packageJson ? dirname(packageJson) : gitRoot;
   const huskyAbsolute = join(projectDir, '.husky');
   const keyguardRoot = real(packageRoot());
-  const fromRoot = relative(gitRoot, keyguardRoot);
-  if (fromRoot.startsWith('..') || isAbsolute(fromRoot)) {
+  // node_modules/keyguard when it leads to this keyguard: pnpm's real folder has the version in
+  // its path (node_modules/.pnpm/keyguard@1.2.3/...), which changes with every upgrade.
+  const linked = join(projectDir, 'node_modules', 'keyguard');
+  const keyguardPath = existsSync(linked) && real(linked) === keyguardRoot ? linked : keyguardRoot;
+  const fromRoot = relative(gitRoot, keyguardPath);
+  const outside = fromRoot.startsWith('..') || isAbsolute(fromRoot);
+  if (outside && packageJson) {
     return {
       problem: 'not-a-dependency',
       gitRoot,
       commonDir,
+      projectDir,
+      huskyDir: toPosix(relative(gitRoot, huskyAbsolute)),
       message:
         'keyguard is not installed in this project, so hooks could not run it from node_modules. ' +
         'Add it first, from its tarball or git URL (npm install --save-dev <keyguard-x.y.z.tgz>; see keyguard\'s README), then run npx --no-install keyguard install',
@@ -69,7 +80,7 @@ export function locateProject(startDir: string, env: NodeJS.ProcessEnv = process
     gitRoot,
     commonDir,
     huskyDir: toPosix(relative(gitRoot, huskyAbsolute)),
-    keyguardFromHusky: toPosix(relative(huskyAbsolute, keyguardRoot)),
+    keyguardDir: outside ? keyguardPath : toPosix(fromRoot) || '.',
   };
 }
 

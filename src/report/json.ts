@@ -1,5 +1,21 @@
+import { redact } from '../detect/identity.js';
 import type { Finding, ScanResult } from '../scan/types.js';
 import { remediationFor, type Scope } from './remediation.js';
+
+/** What a credential says about itself, without its secret part: the key that signed a short-term key is redacted. */
+export function publicDetails(finding: Finding): Record<string, string> {
+  const details = finding.details;
+  if (!details) return {};
+  const out: Record<string, string> = {};
+  if (details.service) out.service = details.service;
+  if (details.serviceUserName) out.serviceUserName = details.serviceUserName;
+  if (details.iamUser) out.iamUser = details.iamUser;
+  if (details.signingKeyId) out.signingKeyId = redact(details.signingKeyId);
+  if (details.region) out.region = details.region;
+  if (details.expires) out.expires = details.expires;
+  if (details.tokenType) out.tokenType = details.tokenType;
+  return out;
+}
 
 /**
  * Machine-readable report on stdout. The field list is explicit so that the raw credential value a
@@ -15,6 +31,7 @@ function publicFields(finding: Finding): Record<string, string | number | string
     fingerprint: finding.fingerprint,
   };
   if (finding.accountId !== undefined) out.accountId = finding.accountId;
+  Object.assign(out, publicDetails(finding));
   if (finding.encoding !== 'plain') out.encoding = finding.encoding;
   if (finding.commit !== undefined) out.commit = finding.commit;
   const exposure = finding.exposure;

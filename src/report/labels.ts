@@ -1,11 +1,39 @@
-import type { CredentialKind } from '../detect/types.js';
+import { redact } from '../detect/identity.js';
+import type { CredentialDetails, CredentialKind } from '../detect/types.js';
 import type { ScanStats } from '../scan/types.js';
 
 export const KIND_LABEL: Record<CredentialKind, string> = {
   'access-key-id': 'access key ID',
   'secret-access-key': 'secret access key',
   'session-token': 'session token',
+  'bedrock-api-key': 'Bedrock API key',
+  'bedrock-short-term-key': 'short-term Bedrock API key',
+  'service-specific-credential': 'service-specific credential',
+  'sso-token': 'SSO token',
 };
+
+const SERVICE_NAME: Record<NonNullable<CredentialDetails['service']>, string> = {
+  bedrock: 'Amazon Bedrock',
+  codecommit: 'CodeCommit',
+  keyspaces: 'Amazon Keyspaces',
+};
+
+/**
+ * What a credential says about itself, in a few words (never its secret part): the IAM user of a
+ * service-specific credential or Bedrock key, the key that signed a short-term Bedrock key (redacted)
+ * and when it expires, the type of an SSO token. `now` decides "expired".
+ */
+export function describeDetails(details: CredentialDetails | undefined, now = Date.now()): string {
+  if (!details) return '';
+  const parts: string[] = [];
+  if (details.iamUser) parts.push(`IAM user ${details.iamUser}`);
+  if (details.service && details.service !== 'bedrock') parts.push(SERVICE_NAME[details.service]);
+  if (details.signingKeyId) parts.push(`signed by ${redact(details.signingKeyId)}`);
+  if (details.region) parts.push(details.region);
+  if (details.expires) parts.push(`${Date.parse(details.expires) < now ? 'expired' : 'expires'} ${details.expires.replace('T', ' ').replace(/:\d\dZ$/, ' UTC')}`);
+  if (details.tokenType) parts.push(`${details.tokenType} token`);
+  return parts.join(', ');
+}
 
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;

@@ -3,6 +3,7 @@ import { printableShellWord } from '../shell-quote.js';
 import { COMMIT_HEADER_PATH, MESSAGE_PATH } from '../scan/message.js';
 import { TAG_PATH } from '../scan/push.js';
 import type { Finding } from '../scan/types.js';
+import { describeSubject, isOtherKind, otherCredentialPlan, type OtherSubject } from './other-plans.js';
 import { compromisedKeyPlan, type PlanStep } from './plan.js';
 
 /**
@@ -55,8 +56,8 @@ export function incidentTarget(finding: Finding): string {
 export interface Remediation {
   situation: Situation;
   steps: string[];
-  /** The compromised-key plan, when a key was pushed (or may have been). */
-  plan?: { keyFinding: Finding | undefined; steps: PlanStep[] };
+  /** The compromised-key plan, when a key was pushed (or may have been); `subject` names what it is about when that is not an access key. */
+  plan?: { keyFinding: Finding | undefined; subject?: string; steps: PlanStep[] };
 }
 
 const MOVE_OUT =
@@ -137,6 +138,19 @@ export function planKeyFinding(findings: Finding[], situation: Situation): Findi
   );
 }
 
+/** A credential that is not an access key pair, pushed or maybe pushed: its own plan. */
+function otherRemediation(situation: Situation, finding: Finding, kind: OtherSubject['kind']): Remediation {
+  const subject: OtherSubject = { kind, accountId: finding.accountId, details: finding.details };
+  const steps = [
+    situation === 'pushed'
+      ? `Treat ${describeSubject(subject)} as compromised now: it is in a pushed commit. Leaked keys are used within minutes, ` +
+        'to run models or instances on your bill; deactivating it is what stops that, deleting the file or rewriting history does not.'
+      : `keyguard could not tell whether ${describeSubject(subject)} was pushed. If it was, treat it as compromised and follow the plan below.`,
+    `For the plan with everything filled in: \`keyguard incident ${incidentTarget(finding)}\``,
+  ];
+  return { situation, steps, plan: { keyFinding: undefined, subject: describeSubject(subject), steps: otherCredentialPlan(subject) } };
+}
+
 /** The steps for the situation, in the order to do them. */
 export function remediationFor(scope: Scope, findings: Finding[]): Remediation {
   const paths = [...new Set(findings.map((finding) => finding.path))];
@@ -148,6 +162,9 @@ export function remediationFor(scope: Scope, findings: Finding[]): Remediation {
     steps.push('Write the commit message again without the credential: `git commit` (your text is kept in .git/COMMIT_EDITMSG).');
   } else if (situation === 'pushed' || situation === 'unknown') {
     const keyFinding = planKeyFinding(findings, situation);
+    const exposedPair = findings.some((f) => (f.exposure?.state ?? 'staged') === situation && !isOtherKind(f.kind));
+    const other = findings.find((f) => (f.exposure?.state ?? 'staged') === situation && isOtherKind(f.kind));
+    if (other && !exposedPair && isOtherKind(other.kind)) return otherRemediation(situation, other, other.kind);
     if (situation === 'pushed') {
       steps.push(
         'Treat the key as compromised now: it is in a pushed commit. Bots scan public pushes within minutes; in one case, ' +

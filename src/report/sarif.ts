@@ -2,7 +2,8 @@ import type { CredentialKind } from '../detect/types.js';
 import type { Finding, ScanResult, SuppressedFinding } from '../scan/types.js';
 import { HOMEPAGE, VERSION } from '../version.js';
 import type { RunFailure } from './json.js';
-import { KIND_LABEL } from './labels.js';
+import { describeDetails, KIND_LABEL } from './labels.js';
+import { OTHER_LINKS } from './other-plans.js';
 import { LINKS } from './plan.js';
 import { describeExposure, incidentTarget } from './remediation.js';
 
@@ -32,6 +33,38 @@ const RULES: { kind: CredentialKind; id: string; name: string; help: string }[] 
       'An AWS session token (temporary credentials) is in the file. It stays valid until it expires; if it was pushed, ' +
       'revoke the role\'s active sessions in IAM and rotate whatever issued it.',
   },
+  {
+    kind: 'bedrock-api-key',
+    id: 'aws-bedrock-api-key',
+    name: 'AwsBedrockApiKey',
+    help:
+      'A long-term Amazon Bedrock API key (ABSK...) is in the file: anyone who has it can run models on your bill. Remove it; ' +
+      'if it was ever pushed, deactivate and delete its service-specific credential in IAM now; `keyguard incident` prints the commands.',
+  },
+  {
+    kind: 'bedrock-short-term-key',
+    id: 'aws-bedrock-short-term-key',
+    name: 'AwsBedrockShortTermKey',
+    help:
+      'A short-term Amazon Bedrock API key (bedrock-api-key-...) is in the file. It works for at most 12 hours; if it was pushed ' +
+      'and has not expired, revoke the sessions of the role that signed it, or deactivate the access key that signed it.',
+  },
+  {
+    kind: 'service-specific-credential',
+    id: 'aws-service-specific-credential',
+    name: 'AwsServiceSpecificCredential',
+    help:
+      'The password of an AWS service-specific credential (CodeCommit HTTPS Git credentials, Amazon Keyspaces) is in the file. ' +
+      'Remove it; if it was ever pushed, deactivate and delete the credential in IAM and create a new one.',
+  },
+  {
+    kind: 'sso-token',
+    id: 'aws-sso-token',
+    name: 'AwsSsoToken',
+    help:
+      'An IAM Identity Center (SSO) token from the AWS CLI cache is in the file. Remove the cache file from the repository; if it ' +
+      'was pushed, sign out (`aws sso logout`) and revoke the user\'s active sessions in IAM Identity Center.',
+  },
 ];
 
 /**
@@ -43,6 +76,10 @@ const SARIF_RULES: Record<CredentialKind, { id: string; helpUri: string }> = {
   'access-key-id': { id: 'KG1001', helpUri: LINKS.accessKeys.url },
   'secret-access-key': { id: 'KG1002', helpUri: LINKS.compromise.url },
   'session-token': { id: 'KG1003', helpUri: LINKS.revokeSessions.url },
+  'bedrock-api-key': { id: 'KG1004', helpUri: OTHER_LINKS.bedrockKeys.url },
+  'bedrock-short-term-key': { id: 'KG1005', helpUri: OTHER_LINKS.bedrockKeys.url },
+  'service-specific-credential': { id: 'KG1006', helpUri: OTHER_LINKS.serviceCredentials.url },
+  'sso-token': { id: 'KG1007', helpUri: OTHER_LINKS.ssoSessions.url },
 };
 
 /** The JSON schema of SARIF 2.1.0 as OASIS publishes it (the standard with its errata). */
@@ -134,7 +171,8 @@ export function formatSarif(result: ScanResult, provenance?: Provenance): string
   const ruleIndex = new Map(RULES.map((rule, index) => [rule.kind, index]));
   const results = [...result.findings, ...(result.suppressed ?? [])].map((finding: Finding & { reason?: SuppressedFinding['reason'] }) => {
     const index = ruleIndex.get(finding.kind)!;
-    const account = finding.accountId ? ` (account ${finding.accountId})` : '';
+    const described = describeDetails(finding.details);
+    const account = (finding.accountId ? ` (account ${finding.accountId})` : '') + (described ? ` (${described})` : '');
     return {
       ruleId: SARIF_RULES[finding.kind].id,
       ruleIndex: index,

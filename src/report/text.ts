@@ -1,6 +1,6 @@
 import type { Finding, ScanResult, SuppressedFinding } from '../scan/types.js';
 import { displayPath } from '../shell-quote.js';
-import { describeCoverage, KIND_LABEL, plural, wrap } from './labels.js';
+import { describeCoverage, describeDetails, KIND_LABEL, plural, wrap } from './labels.js';
 import { describeExposure, remediationFor, type Scope } from './remediation.js';
 import type { Style } from './style.js';
 
@@ -41,7 +41,8 @@ function headline(scope: Scope, findings: Finding[], manual = false): string {
 
 function findingLine(finding: Finding, kindWidth: number, style: Style, verbose: boolean): string {
   const where = `${finding.line}:${finding.column}`.padEnd(8);
-  const account = finding.accountId ? style.dim(`  account ${finding.accountId}`) : '';
+  const described = describeDetails(finding.details);
+  const account = (finding.accountId ? style.dim(`  account ${finding.accountId}`) : '') + (described ? style.dim(`  ${described}`) : '');
   const encoding = finding.encoding !== 'plain' ? style.dim(`  (${finding.encoding})`) : '';
   const exposure = describeExposure(finding);
   const situation = exposure ? `  ${finding.exposure?.state === 'pushed' ? style.red(style.bold(exposure)) : style.dim(exposure)}` : '';
@@ -94,7 +95,8 @@ export function formatText(result: ScanResult, options: TextOptions): string {
   remediation.steps.forEach((step, i) => lines.push(wrap(step, WIDTH, `  ${i + 1}. `, '     ')));
   if (remediation.plan) {
     const { keyFinding, steps } = remediation.plan;
-    const subject = keyFinding ? `${keyFinding.redacted}${keyFinding.accountId ? `, account ${keyFinding.accountId}` : ''}` : 'the key whose secret was exposed';
+    const subject =
+      remediation.plan.subject ?? (keyFinding ? `${keyFinding.redacted}${keyFinding.accountId ? `, account ${keyFinding.accountId}` : ''}` : 'the key whose secret was exposed');
     lines.push('', style.bold(`The plan for ${subject}, in this order:`));
     steps.forEach((step, i) => {
       lines.push(wrap(`${style.bold(step.title)}. ${step.text}`, WIDTH, `  ${i + 1}. `, '     '));

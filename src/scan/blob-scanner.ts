@@ -85,13 +85,18 @@ export class BlobScanner implements BlobSink {
     const binary = encoding === 'binary';
     // The text's first line is whole when the carry (or, without one, the piece) begins a line.
     const firstLineWhole = this.carry === '' ? this.pieceStartsLine : this.carryColumn === 0;
-    this.collect(text, scanText(text, { binary }), firstLineWhole, final, false);
+    const found = scanText(text, { binary });
+    // A credential that reaches the end of a piece may go on in the next one: it is left for the
+    // next scan, whose carry starts no later than it does.
+    const deferFrom = final ? text.length : Math.min(text.length, ...found.filter((d) => reachesEnd(d, text)).map((d) => d.offset));
+    this.collect(text, final ? found : found.filter((d) => !reachesEnd(d, text)), firstLineWhole, final, false);
     if ((binary || encoding === 'utf-8') && piece.includes('\0')) {
       const narrow = text.replace(/\0/g, '');
       // Same line numbers (a newline is never a NUL); its lines are not the file's lines, so their keys are looked up later.
-      this.collect(narrow, scanText(narrow, { binary: true }), false, false, true);
+      const wide = scanText(narrow, { binary: true });
+      this.collect(narrow, final ? wide : wide.filter((d) => !reachesEnd(d, narrow)), false, false, true);
     }
-    if (!final) this.keepCarry(text, piece);
+    if (!final) this.keepCarry(text, piece, deferFrom);
   }
 
   private collect(text: string, detections: Detection[], firstLineWhole: boolean, final: boolean, secondView: boolean): void {
@@ -134,12 +139,16 @@ export class BlobScanner implements BlobSink {
     }
   }
 
-  /** Keeps the end of the text as context for the next piece, from a line start where there is one. */
-  private keepCarry(text: string, piece: string): void {
+  /**
+   * Keeps the end of the text as context for the next piece, from a line start where there is one,
+   * and from `deferFrom` at the latest (a credential left for the next scan).
+   */
+  private keepCarry(text: string, piece: string, deferFrom: number): void {
     let start = Math.max(0, text.length - this.limits.overlapBytes);
     const newline = text.indexOf('\n', start);
     if (newline >= 0 && newline + 1 < text.length) start = newline + 1;
-    else if (start > 0 && isLowSurrogate(text.charCodeAt(start))) start--;
+    start = Math.min(start, deferFrom);
+    if (start > 0 && isLowSurrogate(text.charCodeAt(start))) start--;
     let lines = 0;
     let lastNewline = -1;
     for (let at = text.indexOf('\n'); at >= 0 && at < start; at = text.indexOf('\n', at + 1)) {
@@ -154,6 +163,9 @@ export class BlobScanner implements BlobSink {
 }
 
 const isLowSurrogate = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
+
+/** Whether a detection's text runs to the end of the text scanned (and so may be cut short there). */
+const reachesEnd = (detection: Detection, text: string): boolean => detection.offset + detection.length >= text.length;
 
 /**
  * Line starts for offsets that arrive in increasing order (detections are sorted): one pass over the

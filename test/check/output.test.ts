@@ -51,8 +51,16 @@ describe('output', () => {
     expect(sarif.version).toBe('2.1.0');
     const run = sarif.runs[0];
     expect(run.tool.driver.name).toBe('keyguard');
-    expect(run.tool.driver.rules.map((r: { id: string }) => r.id)).toEqual(['KG1001', 'KG1002', 'KG1003']);
-    expect(run.tool.driver.rules.map((r: { deprecatedIds: string[] }) => r.deprecatedIds[0])).toEqual(['aws-access-key-id', 'aws-secret-access-key', 'aws-session-token']);
+    expect(run.tool.driver.rules.map((r: { id: string }) => r.id)).toEqual(['KG1001', 'KG1002', 'KG1003', 'KG1004', 'KG1005', 'KG1006', 'KG1007']);
+    expect(run.tool.driver.rules.map((r: { deprecatedIds: string[] }) => r.deprecatedIds[0])).toEqual([
+      'aws-access-key-id',
+      'aws-secret-access-key',
+      'aws-session-token',
+      'aws-bedrock-api-key',
+      'aws-bedrock-short-term-key',
+      'aws-service-specific-credential',
+      'aws-sso-token',
+    ]);
     expect(run.results).toHaveLength(3);
     expect(run.results[0]).toMatchObject({
       ruleId: 'KG1001',

@@ -34,6 +34,26 @@ function pushedRepository(): Sandbox {
 }
 
 describe('pre-push', () => {
+  it("as the pre-commit framework runs it: git's refs in variables, a revision as the from-ref, or none at all", () => {
+    const repo = pushedRepository();
+    repo.gitOk('fetch', '--quiet', 'origin');
+    repo.gitOk('switch', '--quiet', '-c', 'feature');
+    repo.write('config.ini', `aws_access_key_id = ${freshKeyId()}\n`).gitOk('add', '.');
+    repo.gitOk('commit', '--no-verify', '-m', 'key');
+    const head = repo.gitOk('rev-parse', 'HEAD').trim();
+    const framework = { PRE_COMMIT_REMOTE_NAME: 'origin', PRE_COMMIT_REMOTE_URL: repo.gitOk('remote', 'get-url', 'origin').trim(), PRE_COMMIT_LOCAL_BRANCH: 'refs/heads/feature', PRE_COMMIT_REMOTE_BRANCH: 'refs/heads/feature' };
+    // A new branch: the framework names the first new commit's parent as a revision.
+    const withRevision = repo.keyguard(['hook', 'pre-push'], { env: { ...framework, PRE_COMMIT_FROM_REF: `${head}^`, PRE_COMMIT_TO_REF: head }, input: '' });
+    expect(withRevision.status, withRevision.stderr).toBe(1);
+    // A branch whose new commits reach a root commit: the framework gives no refs ("all files").
+    const orphan = track(Sandbox.create());
+    orphan.write('config.ini', `aws_access_key_id = ${freshKeyId()}\n`).gitOk('add', '.');
+    orphan.gitOk('commit', '-m', 'key');
+    const none = orphan.keyguard(['hook', 'pre-push'], { env: { ...framework, PRE_COMMIT_LOCAL_BRANCH: 'refs/heads/main' }, input: '' });
+    expect(none.status, none.stderr).toBe(1);
+    expect(none.stderr).toContain('keyguard: push blocked');
+  });
+
   it('a key in a commit message blocks the push, reported with its commit', () => {
     const repo = pushedRepository();
     const keyId = freshKeyId();

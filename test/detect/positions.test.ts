@@ -1,7 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scanText, type CredentialKind } from '../../src/detect/index.js';
-import { freshKeyId, freshSecret, freshSessionToken } from '../../src/fake-keys.js';
+import {
+  freshAccountId,
+  freshBedrockApiKey,
+  freshBedrockShortTermKey,
+  freshKeyId,
+  freshSecret,
+  freshServicePassword,
+  freshSessionToken,
+  freshSsoToken,
+} from '../../src/fake-keys.js';
 import { BlobScanner, DEFAULT_LIMITS, type ChunkLimits } from '../../src/scan/blob-scanner.js';
 
 /**
@@ -30,10 +39,35 @@ function plant(kind: CredentialKind): Planted {
       const value = freshSessionToken(400);
       return { kind, value, line: `aws_session_token = ${value}`, column: 21 };
     }
+    case 'bedrock-api-key': {
+      const value = freshBedrockApiKey();
+      return { kind, value, line: `AWS_BEARER_TOKEN_BEDROCK=${value}`, column: 26 };
+    }
+    case 'bedrock-short-term-key': {
+      const value = freshBedrockShortTermKey();
+      return { kind, value, line: `AWS_BEARER_TOKEN_BEDROCK=${value}`, column: 26 };
+    }
+    case 'service-specific-credential': {
+      const value = freshServicePassword();
+      const head = `https://ci-at-${freshAccountId()}:`;
+      return { kind, value, line: `${head}${encodeURIComponent(value)}@git-codecommit.us-east-1.amazonaws.com/v1/repos/app`, column: head.length + 1 };
+    }
+    case 'sso-token': {
+      const value = freshSsoToken();
+      return { kind, value, line: `"accessToken": "${value}",`, column: 17 };
+    }
   }
 }
 
-const kinds = fc.constantFrom<CredentialKind>('access-key-id', 'secret-access-key', 'session-token');
+const kinds = fc.constantFrom<CredentialKind>(
+  'access-key-id',
+  'secret-access-key',
+  'session-token',
+  'bedrock-api-key',
+  'bedrock-short-term-key',
+  'service-specific-credential',
+  'sso-token',
+);
 
 /** Numbers of filler lines: small, around 4,096 (the cursor's compaction), and large. */
 const lineCount = fc.oneof(
@@ -103,7 +137,7 @@ describe('a credential is found at any position in a file of any length', () => 
   it('on every side of a piece boundary inside one long line', () => {
     // A line longer than a piece is cut inside; the credential is moved across the cut a character at a time.
     const limits: ChunkLimits = { chunkBytes: 4_096, overlapBytes: 1_024 };
-    for (const kind of ['access-key-id', 'secret-access-key', 'session-token'] as const) {
+    for (const kind of ['access-key-id', 'secret-access-key', 'session-token', 'bedrock-api-key', 'service-specific-credential', 'sso-token'] as const) {
       const planted = plant(kind);
       for (let start = 4_096 - planted.line.length - 8; start <= 4_096 + 8; start++) {
         // Filler without spaces near the cut: the cut then has to fall inside the run.

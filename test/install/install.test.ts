@@ -57,7 +57,8 @@ function projectWithHooksFolder(folder: string, scripts: Record<string, string>)
 describe('a fresh project', () => {
   it('npm install of keyguard sets up the hooks; commits, messages and pushes with keys are blocked', () => {
     const project = track(projectWithKeyguard());
-    expect(project.gitOk('config', 'core.hooksPath').trim()).toBe('.husky/_');
+    expect(project.git('config', 'core.hooksPath').status).not.toBe(0); // git's own hooks folder, in .git
+    expect(readFileSync(project.path('.git/hooks/pre-commit'), 'utf8')).toContain('# keyguard: what git runs for this hook');
     expect(JSON.parse(readFileSync(project.path('package.json'), 'utf8')).scripts.prepare).toBe('keyguard install --quiet || exit 0');
 
     project.gitOk('add', '.');
@@ -143,20 +144,38 @@ describe('team-wide install', () => {
     expect(first.git('config', 'core.hooksPath').status).not.toBe(0);
     const install = first.npx('keyguard', 'install');
     expect(install.status, install.stderr).toBe(0);
-    expect(install.stdout).toContain('Commit the .husky/ folder and package.json');
+    expect(install.stdout).toContain('Commit package.json');
     first.gitOk('add', '.');
     first.gitOk('commit', '-m', 'add keyguard');
 
     const clone = track(Sandbox.empty());
     run('git', ['clone', '--quiet', first.dir, clone.dir], clone.dir, clone.env);
-    expect(clone.git('config', 'core.hooksPath').status).not.toBe(0);
+    expect(existsSync(clone.path('.git/hooks/pre-commit'))).toBe(false);
     const npmInstall = clone.npm('install');
     expect(npmInstall.status, npmInstall.stderr).toBe(0);
-    expect(clone.gitOk('config', 'core.hooksPath').trim()).toBe('.husky/_');
+    expect(readFileSync(clone.path('.git/hooks/pre-commit'), 'utf8')).toContain('# keyguard: what git runs for this hook');
     clone.write('src/config.js', `export default { accessKeyId: "${freshKeyId()}" };\n`).gitOk('add', 'src');
     const blocked = clone.git('commit', '-m', 'config');
     expect(blocked.status).not.toBe(0);
     expect(blocked.stderr).toContain('src/config.js');
+  });
+
+  it('a package that depends on keyguard does not set up hooks in its users\' repositories (only a direct dependency does)', () => {
+    const library = track(Sandbox.empty());
+    library.write('package.json', `${JSON.stringify({ name: 'uses-keyguard', version: '1.0.0', dependencies: { keyguard: `file:${packedKeyguard()}` } }, null, 2)}\n`);
+    library.write('index.js', 'module.exports = 1;\n');
+    const packed = run('npm', ['pack', '--silent', '--pack-destination', library.dir], library.dir, library.env);
+    expect(packed.status, packed.stderr).toBe(0);
+    const project = track(Sandbox.create());
+    const manifest = '{\n  "name": "app",\n  "version": "1.0.0",\n  "private": true\n}\n';
+    project.write('package.json', manifest);
+    const result = project.npm('install', '--foreground-scripts', library.path(packed.stdout.trim()));
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('keyguard: git hooks not installed (keyguard is a dependency of another package here');
+    expect(existsSync(project.path('.git/hooks/pre-commit'))).toBe(false);
+    expect(existsSync(project.path('.husky'))).toBe(false);
+    expect(project.git('config', '--local', '--get-regexp', 'keyguard|hookspath').stdout).toBe('');
+    expect(JSON.parse(readFileSync(project.path('package.json'), 'utf8')).scripts).toBeUndefined();
   });
 
   it('npm ci --omit=dev in a project that uses keyguard succeeds (keyguard is not installed there)', () => {
@@ -215,8 +234,9 @@ describe('team-wide install', () => {
 describe('existing setups', () => {
   it('a monorepo subfolder: hooks go where git runs them, and find keyguard in the subfolder', () => {
     const project = track(projectWithKeyguard({ subfolder: 'packages/web' }));
-    expect(project.gitOk('config', 'core.hooksPath').trim()).toBe('packages/web/.husky/_');
-    expect(readFileSync(project.path('packages/web/.husky/pre-commit'), 'utf8')).toContain('"${0%/*}/../node_modules/keyguard/hooks/keyguard.sh"');
+    const dispatcher = readFileSync(project.path('.git/hooks/pre-commit'), 'utf8');
+    expect(dispatcher).toContain('husky_dir=packages/web/.husky\n');
+    expect(dispatcher).toContain('keyguard=packages/web/node_modules/keyguard/hooks/keyguard.sh\n');
     project.write('infra/deploy.sh', `export AWS_ACCESS_KEY_ID=${freshKeyId()}\n`).gitOk('add', '.');
     expect(project.git('commit', '-m', 'from the top level').status).not.toBe(0);
     expect(run('git', ['commit', '-m', 'from the package'], project.path('packages/web'), project.env).status).not.toBe(0);
@@ -225,7 +245,7 @@ describe('existing setups', () => {
     for (const cwd of [project.dir, project.path('infra'), project.path('packages/web')]) {
       const doctor = run(process.execPath, [keyguard, 'doctor'], cwd, project.env);
       expect(doctor.status, `${cwd}\n${doctor.stdout}`).toBe(0);
-      expect(doctor.stdout).toContain('packages/web/.husky/pre-commit runs keyguard');
+      expect(doctor.stdout).toContain('pre-commit: keyguard blocked');
     }
   });
 
@@ -251,7 +271,8 @@ describe('existing setups', () => {
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toContain('note: your prepare script also runs husky');
     const installed = snapshot(project);
-    expect(installed['.husky/pre-commit']).toMatch(/^# >>> keyguard[^]*# <<< keyguard\necho "lint-staged ran" > \.lint-marker\n$/);
+    expect(installed['.husky/pre-commit']).toBe('echo "lint-staged ran" > .lint-marker\n'); // the project's script, untouched
+    expect(project.git('config', 'core.hooksPath').status).not.toBe(0);
     expect(JSON.parse(installed['package.json']!).scripts.prepare).toBe('husky && (keyguard install --quiet || exit 0)');
 
     const second = project.npx('keyguard', 'install');
@@ -290,7 +311,7 @@ describe('existing setups', () => {
     chmodSync(lfsPostCommit, 0o755);
 
     const install = project.npx('keyguard', 'install');
-    expect(install.stdout).toMatch(/kept the hooks in .*hooks running \(post-commit, pre-push\)/);
+    expect(install.stdout).toMatch(/kept the hooks that were in .*hooks running \(post-commit, pre-push\)/);
     project.gitOk('add', '.');
     project.gitOk('commit', '-m', 'init');
     expect(existsSync(project.path('.git', 'lfs-post-commit-ran'))).toBe(true);
@@ -307,8 +328,8 @@ describe('existing setups', () => {
 
     const install = project.npx('keyguard', 'install');
     expect(install.status, install.stderr).toBe(0);
-    expect(install.stdout).not.toContain('kept the hooks in');
-    expect(project.gitOk('config', 'core.hooksPath').trim()).toBe('.husky/_');
+    expect(install.stdout).not.toContain('the hooks in .husky keep running'); // its scripts are the project's: run once
+    expect(project.git('config', 'core.hooksPath').status).not.toBe(0);
     project.gitOk('add', '.');
     expect(project.git('commit', '-m', 'init').status).toBe(0);
     expect(readFileSync(project.path('.git', 'v8-ran'), 'utf8')).toBe('ran\n'); // once: no loop
@@ -319,7 +340,7 @@ describe('existing setups', () => {
     expect(project.npx('keyguard', 'uninstall').stdout).toContain('restored core.hooksPath to .husky');
     expect(project.gitOk('config', 'core.hooksPath').trim()).toBe('.husky');
     expect(readFileSync(project.path('.husky/pre-commit'), 'utf8')).not.toContain('keyguard');
-    // husky 9 had replaced husky 8's husky.sh with a deprecation stub: it is back as it was.
+    // husky 8's own files were never touched.
     expect(readdirSync(project.path('.husky/_'))).toEqual(['husky.sh']);
     expect(readFileSync(project.path('.husky/_/husky.sh'), 'utf8')).toBe('#!/usr/bin/env sh\n# husky 8\n');
     expect(project.gitOk('config', '--local', '--list')).not.toContain('keyguard.');
@@ -330,7 +351,7 @@ describe('existing setups', () => {
       '_/husky.sh': '#!/usr/bin/env sh\n# husky 8\n',
       'pre-commit': '#!/usr/bin/env sh\n. "$(dirname -- "$0")/_/husky.sh"\necho team-hook-ran >> .git/team-hook\n[ ! -f STOP ]\n',
     });
-    expect(project.npx('keyguard', 'install').stdout).toMatch(/kept the hooks in .*\.config\/husky running \(pre-commit\)/);
+    expect(project.npx('keyguard', 'install').stdout).toContain('the hooks in .config/husky keep running');
     project.gitOk('add', '.');
     expect(project.git('commit', '-m', 'init').status).toBe(0);
     expect(readFileSync(project.path('.git', 'team-hook'), 'utf8')).toBe('team-hook-ran\n');
@@ -340,7 +361,7 @@ describe('existing setups', () => {
 
   it('a hooks folder of the team (core.hooksPath=.githooks) keeps running, and is put back by uninstall', () => {
     const project = projectWithHooksFolder('.githooks', { 'pre-commit': '#!/bin/sh\necho ran >> .git/team-hook-ran\n' });
-    expect(project.npx('keyguard', 'install').stdout).toMatch(/kept the hooks in .*\.githooks running \(pre-commit\)/);
+    expect(project.npx('keyguard', 'install').stdout).toContain('the hooks in .githooks keep running');
     project.gitOk('add', '.');
     expect(project.git('commit', '-m', 'init').status).toBe(0);
     expect(readFileSync(project.path('.git', 'team-hook-ran'), 'utf8')).toBe('ran\n');
@@ -360,17 +381,21 @@ describe('existing setups', () => {
     expect(readFileSync(project.path('.git', 'pushed-refs'), 'utf8')).toMatch(/^\[\S+ [0-9a-f]{40} refs\/heads\/main 0{40}\]\n$/);
   });
 
-  it('linked worktrees, existing and new, are protected; doctor notices an unprotected one', () => {
+  it('linked worktrees, existing and new, share the hooks; doctor notices one given other hooks; 0.1\'s worktree settings are removed', () => {
     const project = track(projectWithKeyguard({ blockScripts: true }));
     project.gitOk('add', '.');
     project.gitOk('commit', '--no-verify', '-m', 'init');
     const before = `${project.dir}-before`;
     const after = `${project.dir}-after`;
-    const unguarded = `${project.dir}-unguarded`;
     project.gitOk('worktree', 'add', '--quiet', before);
+    // What keyguard 0.1 left in a worktree: a worktree-scoped core.hooksPath, marked as its own.
+    project.gitOk('config', 'extensions.worktreeConfig', 'true');
+    project.gitOk('config', 'keyguard.enabledWorktreeConfig', 'true');
+    run('git', ['config', '--worktree', 'core.hooksPath', '/nowhere'], before, project.env);
+    run('git', ['config', '--worktree', 'keyguard.worktreeHooksPath', 'true'], before, project.env);
     try {
-      expect(project.npx('keyguard', 'install').stdout).toContain(`protected the linked worktree ${before}`);
-      project.gitOk('worktree', 'add', '--quiet', after); // post-checkout protects it
+      expect(project.npx('keyguard', 'install').status).toBe(0);
+      project.gitOk('worktree', 'add', '--quiet', after);
       for (const worktree of [before, after]) {
         writeFileSync(join(worktree, 'leak.ini'), keyFile());
         run('git', ['add', 'leak.ini'], worktree, project.env);
@@ -380,22 +405,22 @@ describe('existing setups', () => {
       }
       expect(project.npx('keyguard', 'doctor').status).toBe(0);
       // In a worktree with no node_modules of its own, doctor (run from the main clone's keyguard)
-      // follows the hooks git runs there: the main clone's.
+      // proves the hooks git runs there.
       const inWorktree = run(process.execPath, [project.path('node_modules/keyguard/bin/keyguard.js'), 'doctor'], after, project.env);
       expect(inWorktree.status, inWorktree.stdout).toBe(0);
-      expect(inWorktree.stdout).toContain('keyguard runs from the hooks');
+      expect(inWorktree.stdout).toContain('pre-commit: keyguard blocked');
 
-      project.gitOk('worktree', 'add', '--quiet', '--no-checkout', unguarded); // no checkout: no post-checkout
+      project.gitOk('config', 'extensions.worktreeConfig', 'true');
+      run('git', ['config', '--worktree', 'core.hooksPath', '/nowhere'], after, project.env);
       const doctor = project.npx('keyguard', 'doctor');
       expect(doctor.status).toBe(1);
-      expect(doctor.stdout).toContain(`linked worktree ${unguarded} has no hooks`);
-      expect(project.npx('keyguard', 'install').stdout).toContain(`protected the linked worktree ${unguarded}`);
-      expect(project.npx('keyguard', 'doctor').status).toBe(0);
+      expect(doctor.stdout).toContain(`linked worktree ${after} runs other hooks (/nowhere)`);
+      run('git', ['config', '--worktree', '--unset', 'core.hooksPath'], after, project.env);
 
       expect(project.npx('keyguard', 'uninstall').status).toBe(0);
-      expect(project.gitOk('config', '--local', '--list')).not.toMatch(/keyguard\.|worktreeconfig/i);
+      expect(project.gitOk('config', '--local', '--list')).not.toMatch(/keyguard\./);
     } finally {
-      for (const worktree of [before, after, unguarded]) project.git('worktree', 'remove', '--force', worktree);
+      for (const worktree of [before, after]) project.git('worktree', 'remove', '--force', worktree);
     }
   });
 
@@ -403,22 +428,16 @@ describe('existing setups', () => {
     const project = track(projectWithKeyguard());
     const healthy = project.npx('keyguard', 'doctor');
     expect(healthy.status).toBe(0);
-    expect(healthy.stdout).toContain('keyguard runs from the hooks');
+    expect(healthy.stdout).toContain('pre-push: keyguard blocked');
     const xdg = track(Sandbox.empty());
     xdg.write('husky/init.sh', '# switched off while debugging\nexport HUSKY=0\n');
     const huskyOff = run('npx', ['--no-install', 'keyguard', 'doctor'], project.dir, { ...project.env, XDG_CONFIG_HOME: xdg.dir });
     expect(huskyOff.status).toBe(1);
     expect(huskyOff.stdout).toContain(`${xdg.path('husky/init.sh')} sets HUSKY=0`);
+    expect(huskyOff.stdout).toContain('pre-commit: a commit of a file with an AWS key went through');
     const envOff = run('npx', ['--no-install', 'keyguard', 'doctor'], project.dir, { ...project.env, HUSKY: '0' });
     expect(envOff.status).toBe(1);
     expect(envOff.stdout).toContain('HUSKY=0 is set in this environment');
-    expect(envOff.stdout).toMatch(/keyguard runs from the hooks \(keyguard \d/); // the launcher was asked, not skipped
-
-    project.gitOk('config', '--unset', 'core.hooksPath');
-    const broken = project.npx('keyguard', 'doctor');
-    expect(broken.status).toBe(1);
-    expect(broken.stdout).toContain('core.hooksPath is not set');
-    expect(broken.stdout).toContain('fix: npx --no-install keyguard install');
   });
 });
 

@@ -3,7 +3,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { prefilterPattern } from '../../src/detect/anchors.js';
 import { scanText } from '../../src/detect/index.js';
-import { freshKeyId, freshSecret, freshSessionToken } from '../../src/fake-keys.js';
+import {
+  freshAccountId,
+  freshBedrockApiKey,
+  freshBedrockShortTermKey,
+  freshKeyId,
+  freshSecret,
+  freshServicePassword,
+  freshSessionToken,
+  freshSsoToken,
+} from '../../src/fake-keys.js';
 import { PRESET_STATUS_MARKER, presetDiffOutput, STAGED_DIFF_ARGS } from '../../src/git/cli-backend.js';
 import { KEYGUARD_LAUNCHER, Sandbox, run } from '../support/sandbox.js';
 
@@ -37,6 +46,12 @@ describe('hooks/keyguard.sh', () => {
       () => `SessionToken: ${freshSessionToken()}`,
       () => `password: ${b64(freshSecret())}\nusername: ${b64(freshKeyId())}`,
       () => `blob: |\n  ${b64(`x\naws_access_key_id=${freshKeyId()}\naws_secret_access_key=${freshSecret()}\n`).replace(/.{60}/g, '$&\n  ')}`,
+      () => `AWS_BEARER_TOKEN_BEDROCK=${freshBedrockApiKey()}`,
+      () => `AWS_BEARER_TOKEN_BEDROCK: ${b64(freshBedrockApiKey())}`,
+      () => `token=${freshBedrockShortTermKey()}`,
+      () => `url = https://ci-at-${freshAccountId()}:${encodeURIComponent(freshServicePassword())}@git-codecommit.us-east-1.amazonaws.com/v1/repos/x`,
+      () => `username = "ks-at-${freshAccountId()}"\npassword = "${freshServicePassword()}"`,
+      () => `"refreshToken": "${freshSsoToken('refresh')}"`,
     );
     const filler = fc.stringMatching(/^[a-zA-Z0-9 =:"'{}\n-]{0,80}$/);
     fc.assert(

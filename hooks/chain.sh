@@ -1,3 +1,0 @@
-# >>> keyguard: {{PURPOSE}} (added by `keyguard install`; `keyguard uninstall` removes it)
-{{RUN}}
-# <<< keyguard
