@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { measureDetector, type DetectorFigures } from './detector.js';
+import { exposureReport, measureExposure, type ExposureFigures } from './exposure.js';
 import { interleaved, peakRss, type Command } from './measure.js';
 import { freshKeyId } from '../src/fake-keys.js';
 import { measureHugeFile, type HugeFileFigures } from './huge-file.js';
@@ -27,12 +28,14 @@ const { values } = parseArgs({
     json: { type: 'string' },
     'huge-mb': { type: 'string', default: '1024' },
     'push-commits': { type: 'string', default: '1000' },
+    'history-commits': { type: 'string', default: '20000' },
+    'history-runs': { type: 'string' },
     only: { type: 'string' },
   },
 });
 
 /** The parts of the benchmark to run (`--only pre-receive,whole`); all by default. */
-const SECTIONS = ['commit', 'whole', 'huge', 'detector', 'pre-receive'] as const;
+const SECTIONS = ['commit', 'whole', 'huge', 'detector', 'pre-receive', 'exposure'] as const;
 const only = values.only?.split(',').map((name) => name.trim());
 const unknownSection = only?.find((name) => !(SECTIONS as readonly string[]).includes(name));
 if (unknownSection) throw new Error(`--only takes ${SECTIONS.join(', ')} (got "${unknownSection}")`);
@@ -151,9 +154,31 @@ function runScenario(label: string, repo: string, bin: string, env: NodeJS.Proce
   };
 }
 
+/** The exposure lookup on a long history (see exposure.ts), with the keyguard of this checkout. */
+async function exposureFigures(env: NodeJS.ProcessEnv): Promise<ExposureFigures> {
+  return measureExposure({
+    commits: Number(values['history-commits']),
+    files: 1000,
+    unpushed: 50,
+    runs: Number(values['history-runs'] ?? Math.max(3, Math.ceil(runs / 2))),
+    cacheDir,
+    bin: join(PROJECT, 'bin', 'keyguard.js'),
+    env,
+    log,
+  });
+}
+
 async function main(): Promise<void> {
   if (!existsSync(join(PROJECT, 'dist', 'cli.cjs'))) throw new Error('build first: npm run build');
   const env = cleanEnv();
+  if (values.only === 'exposure') {
+    const exposure = await exposureFigures(env);
+    const jsonPath = resolve(values.json ?? join(cacheDir, 'bench-exposure.json'));
+    writeFileSync(jsonPath, `${JSON.stringify(exposure, null, 2)}\n`);
+    process.stdout.write(`${exposureReport(exposure).join('\n')}\n`);
+    log(`figures written to ${jsonPath}`);
+    return;
+  }
   const repo = await syntheticRepository({ files, commits: Number(values.commits), cacheDir }, log);
   reset(repo);
   const bin = installKeyguard(repo, env);
@@ -212,6 +237,11 @@ async function main(): Promise<void> {
     log(`a ${hugeMB} MB modified file`);
     huge = measureHugeFile(bin, env, hugeMB, { oldKey: freshKeyId(), newKey: freshKeyId() });
   }
+  let exposure: ExposureFigures | undefined;
+  if (runs_('exposure')) {
+    log('the exposure lookup on a long history');
+    exposure = await exposureFigures(env);
+  }
 
   let detector: DetectorFigures | undefined;
   if (runs_('detector')) {
@@ -245,6 +275,7 @@ async function main(): Promise<void> {
     detector,
     huge,
     preReceive,
+    exposure,
   };
   const jsonPath = resolve(values.json ?? join(cacheDir, 'bench-results.json'));
   writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
@@ -261,6 +292,7 @@ type Results = {
   detector?: DetectorFigures;
   huge?: HugeFileFigures;
   preReceive?: PreReceiveFigures;
+  exposure?: ExposureFigures;
 };
 
 function report(r: Results): string {
@@ -330,6 +362,7 @@ function report(r: Results): string {
     );
   }
   lines.push('Ratios (targets):', ...ratios);
+  if (r.exposure) lines.push('', ...exposureReport(r.exposure));
   return `${lines.join('\n')}\n`;
 }
 

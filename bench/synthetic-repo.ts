@@ -170,56 +170,53 @@ export function freshContent(seed: number, bytes: number): string {
   return writerFor(seed).typescript(bytes);
 }
 
-function git(cwd: string, args: string[]): string {
+export function git(cwd: string, args: string[]): string {
   const result = spawnSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${result.stderr}`);
   return result.stdout;
 }
 
-/** A `git fast-import` process to stream commands into, awaiting back-pressure so memory stays flat. */
-function fastImporter(repo: string): { write: (text: string) => Promise<void>; end: () => Promise<void> } {
+/** A fast-import `data` command. */
+export const fastImportData = (content: string) => `data ${Buffer.byteLength(content)}\n${content}\n`;
+
+/** Runs `git fast-import` on what `produce` writes; each write awaits back-pressure, so memory stays flat. */
+export async function fastImportInto(repo: string, produce: (write: (text: string) => Promise<void>) => Promise<void>): Promise<void> {
   const child = spawn('git', ['fast-import', '--quiet'], { cwd: repo, stdio: ['pipe', 'inherit', 'inherit'] });
   const done = new Promise<void>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`git fast-import exited with ${code}`))));
   });
-  return {
-    write: async (text) => {
-      if (!child.stdin.write(text)) await new Promise((resolve) => child.stdin.once('drain', resolve));
-    },
-    end: () => {
-      child.stdin.end();
-      return done;
-    },
-  };
+  await produce(async (text) => {
+    if (!child.stdin.write(text)) await new Promise((resolve) => child.stdin.once('drain', resolve));
+  });
+  child.stdin.end();
+  await done;
 }
-
-/** fast-import's inline data. */
-const blob = (content: string) => `data ${Buffer.byteLength(content)}\n${content}\n`;
 
 /** Streams commits into `git fast-import`. */
 async function fastImport(repo: string, files: number, commits: number): Promise<void> {
-  const { write, end } = fastImporter(repo);
-  let time = 1_700_000_000;
-  const header = (mark: number, message: string) =>
-    `commit refs/heads/main\nmark :${mark}\ncommitter Bench <bench@example.invalid> ${time++} +0000\n${blob(message)}${mark > 1 ? `from :${mark - 1}\n` : ''}`;
+  await fastImportInto(repo, async (write) => {
+    const blob = fastImportData;
+    let time = 1_700_000_000;
+    const header = (mark: number, message: string) =>
+      `commit refs/heads/main\nmark :${mark}\ncommitter Bench <bench@example.invalid> ${time++} +0000\n${blob(message)}${mark > 1 ? `from :${mark - 1}\n` : ''}`;
 
-  const paths: string[] = [];
-  await write(header(1, 'Initial import'));
-  for (const file of syntheticFiles(files)) {
-    paths.push(file.path);
-    await write(`M 100644 inline ${file.path}\n${blob(file.content)}`);
-  }
-  const w = writerFor(7);
-  for (let mark = 2; mark <= commits; mark++) {
-    await write(header(mark, w.sentence(6)));
-    const changed = 1 + w.int(12);
-    for (let k = 0; k < changed; k++) {
-      const path = paths[w.int(paths.length)]!;
-      await write(`M 100644 inline ${path}\n${blob(w.typescript(2000 + w.int(8000)))}`);
+    const paths: string[] = [];
+    await write(header(1, 'Initial import'));
+    for (const file of syntheticFiles(files)) {
+      paths.push(file.path);
+      await write(`M 100644 inline ${file.path}\n${blob(file.content)}`);
     }
-  }
-  await end();
+    const w = writerFor(7);
+    for (let mark = 2; mark <= commits; mark++) {
+      await write(header(mark, w.sentence(6)));
+      const changed = 1 + w.int(12);
+      for (let k = 0; k < changed; k++) {
+        const path = paths[w.int(paths.length)]!;
+        await write(`M 100644 inline ${path}\n${blob(w.typescript(2000 + w.int(8000)))}`);
+      }
+    }
+  });
 }
 
 /** The cached repository (built on first use). */
@@ -246,18 +243,18 @@ export async function syntheticRepository(options: SyntheticOptions, log: (line:
  */
 export async function appendCommits(repo: string, options: { branch: string; from: string; count: number; seed: number }): Promise<void> {
   const paths = git(repo, ['ls-tree', '-r', '--name-only', options.from]).trim().split('\n');
-  const { write, end } = fastImporter(repo);
   const w = writerFor(options.seed);
   let time = 1_800_000_000;
-  for (let mark = 1; mark <= options.count; mark++) {
-    await write(`commit refs/heads/${options.branch}\nmark :${mark}\ncommitter Bench <bench@example.invalid> ${time++} +0000\n${blob(w.sentence(8))}`);
-    await write(mark === 1 ? `from ${options.from}\n` : `from :${mark - 1}\n`);
-    const changed = 1 + w.int(3);
-    for (let k = 0; k < changed; k++) {
-      const path = paths[w.int(paths.length)]!;
-      const content = path.endsWith('.json') ? w.lockfile(4000 + w.int(8000)) : w.typescript(2000 + w.int(8000));
-      await write(`M 100644 inline ${path}\n${blob(content)}`);
+  await fastImportInto(repo, async (write) => {
+    for (let mark = 1; mark <= options.count; mark++) {
+      await write(`commit refs/heads/${options.branch}\nmark :${mark}\ncommitter Bench <bench@example.invalid> ${time++} +0000\n${fastImportData(w.sentence(8))}`);
+      await write(mark === 1 ? `from ${options.from}\n` : `from :${mark - 1}\n`);
+      const changed = 1 + w.int(3);
+      for (let k = 0; k < changed; k++) {
+        const path = paths[w.int(paths.length)]!;
+        const content = path.endsWith('.json') ? w.lockfile(4000 + w.int(8000)) : w.typescript(2000 + w.int(8000));
+        await write(`M 100644 inline ${path}\n${fastImportData(content)}`);
+      }
     }
-  }
-  await end();
+  });
 }

@@ -1,3 +1,4 @@
+import { prepareCredentialDigests } from '../detect/identity.js';
 import { openRepository, backendFromEnv } from '../git/open.js';
 import type { Repository } from '../git/types.js';
 import { baselineEntries, BASELINE_FILE, writeBaseline } from '../policy/baseline.js';
@@ -33,7 +34,9 @@ export async function baselineCommand(io: Io): Promise<ExitCode> {
     } else {
       io.stderr.write('keyguard: without git, the baseline covers the tracked files but not the history.\n');
     }
-    const entries = baselineEntries([...tree.findings, ...historyFindings]);
+    const found = [...tree.findings, ...historyFindings];
+    await prepareCredentialDigests(found);
+    const entries = baselineEntries(found);
     writeBaseline(root, entries);
     const files = new Set(entries.map((entry) => entry.path)).size;
     io.stdout.write(`keyguard: wrote ${BASELINE_FILE}: ${plural(entries.length, 'credential')} in ${plural(files, 'file')}, as fingerprints only.\n`);

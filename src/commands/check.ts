@@ -1,10 +1,15 @@
+import { prepareCredentialDigests } from '../detect/identity.js';
 import { discoverRepository } from '../git/discover.js';
 import { NotARepositoryError } from '../git/errors.js';
+import type { Exposure } from '../git/exposure-types.js';
+import { prePushHookRuns } from '../git/hooks-installed.js';
 import { openRepository, type BackendChoice } from '../git/open.js';
+import { GitTimeoutError } from '../git/run-git.js';
 import type { Repository } from '../git/types.js';
 import { loadPolicy, type Policy } from '../policy/policy.js';
 import { formatText } from '../report/text.js';
 import { styleFor } from '../report/style.js';
+import { terminalWidth } from '../report/width.js';
 import type { Scope } from '../report/remediation.js';
 import { TAG_PATH } from '../scan/push.js';
 import { scanFiles, scanHistory, scanIndex, scanStaged } from '../scan/sources.js';
@@ -90,23 +95,41 @@ async function scan(options: CheckOptions, io: Io, repository: Repository, polic
   }
 }
 
-/** How long looking up how far credentials have travelled may take, at most (a huge history answers "unknown"). */
+/**
+ * How long walking the history for the exposure record may take, at most. What is not walked in
+ * time is walked on the next run; meanwhile the answer says how much was searched.
+ */
 const EXPOSURE_TIMEOUT_MS = 8000;
 
-/** Adds each finding's exposure (staged / committed / pushed / unknown): only when something was found. */
+/** Adds each finding's exposure (staged / committed / pushed / partial / unknown): only when something was found. */
 export async function attachExposure(repository: Repository, result: ScanResult, env: NodeJS.ProcessEnv): Promise<void> {
   const configured = Number(env.KEYGUARD_EXPOSURE_TIMEOUT_MS);
   const timeout = env.KEYGUARD_EXPOSURE_TIMEOUT_MS !== undefined && Number.isFinite(configured) && configured >= 0 ? configured : EXPOSURE_TIMEOUT_MS;
-  const exposures = await repository.exposure(
-    result.findings.map((finding) => ({ written: finding.written, value: finding.value, commit: finding.commit })),
-    Date.now() + timeout,
-  );
+  const queries = result.findings.map(({ kind, value, commit }) => ({ kind, value, ...(commit ? { commit } : {}) }));
+  // The findings stand whatever happens here: a lookup that fails says so, and the report still shows them.
+  const { exposures, facts } = await repository.exposure(queries, Date.now() + timeout).catch((error: unknown) => {
+    const reason = error instanceof GitTimeoutError ? 'git did not answer in time' : (error as Error).message.replace(/\.$/, '');
+    return { exposures: queries.map((): Exposure => ({ state: 'unknown', reason })), facts: {} };
+  });
   result.findings.forEach((finding, i) => {
     // A finding in a tag (pre-push) is in no commit: only "already pushed" (elsewhere) says more than "in the local tag".
     const inTag = finding.commit === undefined && TAG_PATH.test(finding.path);
     if (!inTag || exposures[i]?.state === 'pushed') finding.exposure = exposures[i];
   });
+  result.facts = { ...result.facts, ...facts };
 }
+
+/** Whether keyguard's pre-push hook runs here (asked only when something was found, for the advice on --no-verify). */
+export function hookFacts(io: Io): { prePushHook: boolean } {
+  try {
+    return { prePushHook: prePushHookRuns(discoverRepository(io.cwd, io.env)) };
+  } catch {
+    return { prePushHook: false };
+  }
+}
+
+/** The width reports are wrapped to: the terminal's, else COLUMNS, else 80 (one rule with the help's and incident's). */
+export const reportWidth = terminalWidth;
 
 /** Writes the report: JSON or SARIF on stdout when asked, and always the text for people on stderr. */
 export async function renderResult(
@@ -115,6 +138,8 @@ export async function renderResult(
   io: Io,
   provenance?: Provenance | 'look up',
 ): Promise<void> {
+  // Fingerprints are shown by these only; key IDs' are slow on purpose, so they are computed on all cores at once.
+  if (options.format !== 'text' || options.verbose) await prepareCredentialDigests([...result.findings, ...(result.suppressed ?? [])]);
   if (options.format === 'json') {
     const { formatJson } = await import('../report/json.js');
     io.stdout.write(formatJson(result, options.scope));
@@ -126,7 +151,7 @@ export async function renderResult(
   }
   // People read stderr in every format: a hook's stdout is not always shown.
   const style = styleFor(io.stderr, io.env, !options.color);
-  io.stderr.write(formatText(result, { scope: options.scope, style, verbose: options.verbose, manual: !options.fromHook }));
+  io.stderr.write(formatText(result, { scope: options.scope, style, verbose: options.verbose, width: reportWidth(io.stderr, io.env), manual: !options.fromHook }));
 }
 
 /** `keyguard check`: exit 0 clean, 1 credentials found (the commit is blocked), 2 cannot tell. */
@@ -139,7 +164,10 @@ export async function check(options: CheckOptions, io: Io): Promise<ExitCode> {
     const result = await scan(options, io, repository, policy);
     result.stats.backend = repository.backend;
     // How far a key has travelled is looked up only when something is found: the clean path stays fast.
-    if (result.findings.length > 0 && root !== undefined && options.scope !== 'message') await attachExposure(repository, result, io.env);
+    if (result.findings.length > 0 && root !== undefined) {
+      await attachExposure(repository, result, io.env);
+      if (options.scope === 'staged') result.facts = { ...result.facts, ...hookFacts(io) };
+    }
     await renderResult(result, options, io, repository.backend === 'git' ? 'look up' : undefined);
     return result.findings.length > 0 ? EXIT_FOUND : EXIT_CLEAN;
   } catch (error) {

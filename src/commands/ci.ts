@@ -38,7 +38,7 @@ export interface CiOptions {
  */
 function markPushed(result: ScanResult, where: string): void {
   for (const finding of result.findings) {
-    if (finding.commit) finding.exposure = { state: 'pushed', commits: [finding.commit], remoteRefs: [where] };
+    if (finding.commit) finding.exposure = { state: 'pushed', commits: [finding.commit], remoteRefs: [where], remotes: [{ remote: 'the CI\'s server', refs: [where] }] };
   }
 }
 

@@ -9,7 +9,7 @@ import { parsePushLines } from '../scan/push.js';
 import { scanPush } from '../scan/sources.js';
 import { emptyStats } from '../scan/types.js';
 import { VERSION } from '../version.js';
-import { attachExposure, check, renderResult, repositoryRoot } from './check.js';
+import { attachExposure, check, hookFacts, renderResult, repositoryRoot } from './check.js';
 import { reportError } from './errors.js';
 import { EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, type ExitCode, type Io } from './io.js';
 
@@ -23,7 +23,8 @@ async function commitMessage(args: string[], io: Io): Promise<ExitCode> {
   const file = args[0];
   if (!file) throw new Error('commit-msg needs the message file');
   const findings = scanCommitMessage(readFileSync(resolve(io.cwd, file), 'utf8'));
-  await renderResult({ findings, stats: emptyStats() }, { ...text, scope: 'message' }, io);
+  const facts = findings.length > 0 ? hookFacts(io) : undefined;
+  await renderResult({ findings, stats: emptyStats(), ...(facts ? { facts } : {}) }, { ...text, scope: 'message' }, io);
   return findings.length > 0 ? EXIT_FOUND : EXIT_CLEAN;
 }
 

@@ -112,7 +112,20 @@ async function credentialAt(io: Io, path: string, line: number, column: number |
   }
   const here = detections.filter((d) => d.line === line && (column === undefined || d.column === column));
   const others = here.filter((d) => isOtherKind(d.kind));
-  const keyIds = [...new Set(here.filter((d) => d.kind === 'access-key-id').map((d) => d.value))];
+  let keyIds = [...new Set(here.filter((d) => d.kind === 'access-key-id').map((d) => d.value))];
+  if (keyIds.length === 0 && others.length === 0 && here.length > 0) {
+    // The check reported a secret or a session token here: its key ID is the one written closest to it.
+    const nearest = detections
+      .filter((d) => d.kind === 'access-key-id')
+      .sort((a, b) => Math.abs(a.line - line) - Math.abs(b.line - line))[0];
+    if (nearest === undefined) {
+      throw new Error(
+        `${path}:${line} holds a ${here[0]!.kind === 'session-token' ? 'session token' : 'secret access key'} without its access key ID. ` +
+          'Find the key ID (next to the secret in ~/.aws/credentials, or in the IAM console), then run: keyguard incident <access key ID>',
+      );
+    }
+    keyIds = [nearest.value];
+  }
   const count = keyIds.length + new Set(others.map((d) => d.fingerprint)).size;
   if (count > 1) throw new Error(`there are ${count} credentials on ${path}:${line}; add the column (path:line:column).`);
   const target = keyIds.length === 1 ? parseTarget(keyIds[0]!) : others[0] ? targetOf(others[0]) : undefined;

@@ -52,8 +52,10 @@ export async function preReceiveCommand(io: Io & { readStdin(): Promise<string> 
     const result = await scanReceive(repository, updates, () => policy);
     if (result.findings.length === 0) return EXIT_CLEAN;
     // No lookup of how far the key travelled: this server is where it was going, and it keeps nothing.
-    await renderResult(result, { scope: 'push', format: 'text', verbose: false, color: false, fromHook: true }, io);
-    io.stderr.write(`${wrap(SERVER_NOTE, 72)}\n`); // git prefixes each line with "remote: "
+    // git shows the pusher each line after "remote: ": 72 columns keep them within 80.
+    const narrow = { ...io, env: { ...io.env, COLUMNS: io.env.COLUMNS ?? '72' } };
+    await renderResult(result, { scope: 'push', format: 'text', verbose: false, color: false, fromHook: true }, narrow);
+    io.stderr.write(`${wrap(SERVER_NOTE, 72)}\n`);
     return EXIT_FOUND;
   } catch (error) {
     return reportError(io, error, { consequence: 'The push is rejected until keyguard can read what it adds (exit code 2).' });

@@ -53,9 +53,13 @@ export interface Detection {
   value: string;
   /** The text as written where it was found (escaped, encoded). Internal: to look it up in history. */
   written: string;
-  /** First and last four characters, never the whole value. */
+  /** Never the whole value: an access key ID's prefix and last two characters, other values' first and last four. */
   redacted: string;
-  /** Stable hash of kind and value; identifies the secret without revealing it. */
+  /**
+   * The value's identity inside keyguard (kg1, fast): deduplication, and matching entries keyguard
+   * 0.1 wrote. Reports and baselines write publicFingerprintOf (kg2) instead, which does not give
+   * a key ID back (see identity.ts).
+   */
   fingerprint: string;
   encoding: ValueEncoding;
   /** The 12-digit AWS account the credential belongs to, decoded offline, when its format encodes one. */

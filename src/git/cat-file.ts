@@ -48,13 +48,26 @@ export class CatFileBatch {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.queue.push({ oid, sink, resolve, reject });
-      this.child.stdin!.write(`${oid}\n`);
+      // Requests made in the same tick go to git in one write.
+      const stdin = this.child.stdin!;
+      if (stdin.writableCorked === 0) {
+        stdin.cork();
+        process.nextTick(() => stdin.uncork());
+      }
+      stdin.write(`${oid}\n`);
     });
   }
 
   close(): void {
     this.child.stdin!.end();
     if (this.queue.length === 0) this.child.kill();
+  }
+
+  /** Stops git now: reads not answered yet fail with `reason`. */
+  abort(reason: Error): void {
+    this.fail(reason);
+    this.child.stdin!.end();
+    this.child.kill();
   }
 
   private fail(error: Error): void {

@@ -5,7 +5,7 @@ import { CatFileBatch } from './cat-file.js';
 import { discoverRepository } from './discover.js';
 import { LooseObjects } from './loose-objects.js';
 import { RepositoryReadError } from './errors.js';
-import { lookUpExposure, type Exposure, type ExposureQuery } from './exposure.js';
+import type { ExposureAnswer, ExposureQuery } from './exposure-types.js';
 import { DiffTreeParser, parseBatchCheck, parseLsFilesStage, parseLsTree, parseRawDiff } from './parse.js';
 import { describeSpawnError, gitFailure, runGit, spawnGit, type GitContext } from './run-git.js';
 import type { BlobSink, CommitChange, IndexEntry, ObjectType, Repository, StagedChange } from './types.js';
@@ -238,7 +238,9 @@ export class GitCliRepository implements Repository {
     return output.toString('utf8').split('\0').filter(Boolean);
   }
 
-  exposure(queries: ExposureQuery[], deadline: number): Promise<Exposure[]> {
+  async exposure(queries: ExposureQuery[], deadline: number): Promise<ExposureAnswer> {
+    // Loaded only when something was found: a clean commit does not parse the lookup's code.
+    const { lookUpExposure } = await import('./exposure.js');
     return lookUpExposure(this.context, queries, deadline);
   }
 

@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { RepositoryReadError, UnsupportedRepositoryError } from './errors.js';
+import { readConfigFile } from './config-file.js';
 import { discoverRepository, type RepositoryLocation } from './discover.js';
-import type { Exposure, ExposureQuery } from './exposure.js';
+import type { ExposureAnswer, ExposureQuery } from './exposure-types.js';
 import { parseIndex, type ParsedIndex } from './index-file.js';
 import { isRegularFile, MODE_GITLINK, MODE_SYMLINK, type BlobSink, type IndexEntry, type Repository, type StagedChange } from './types.js';
 
@@ -207,8 +208,8 @@ export class IsomorphicGitRepository implements Repository {
     return found;
   }
 
-  async exposure(queries: ExposureQuery[]): Promise<Exposure[]> {
-    return queries.map(() => ({ state: 'unknown', reason: 'finding it in the history needs the git executable' }));
+  async exposure(queries: ExposureQuery[]): Promise<ExposureAnswer> {
+    return { exposures: queries.map(() => ({ state: 'unknown', reason: 'finding it in the history needs the git executable' })), facts: {} };
   }
 
   close(): void {}
@@ -223,28 +224,21 @@ function historyNeedsGit(): UnsupportedRepositoryError {
 
 /** Refuses repository formats isomorphic-git would read wrongly. */
 function checkFormat(commonDir: string): void {
-  const configPath = join(commonDir, 'config');
-  const config = existsSync(configPath) ? readFileSync(configPath, 'utf8') : '';
-  let section = '';
-  for (const raw of config.split(/\r?\n/)) {
-    const line = raw.replace(/[#;].*$/, '').trim();
-    const header = /^\[\s*([^\s\]"]+)/.exec(line);
-    if (header) {
-      section = header[1]!.toLowerCase();
-      continue;
-    }
-    const [key, value] = line.split('=').map((part) => part.trim().toLowerCase());
-    if (section === 'extensions' && key === 'objectformat' && value !== 'sha1') {
-      throw new UnsupportedRepositoryError(
-        `this repository uses the ${value} object format, which the isomorphic-git backend cannot read.`,
-        'Run keyguard where git is installed (the default backend).',
-      );
-    }
-    if (section === 'extensions' && key === 'refstorage' && value !== 'files') {
-      throw new UnsupportedRepositoryError(`this repository stores refs as ${value}, which the isomorphic-git backend cannot read.`, 'Run keyguard where git is installed (the default backend).');
-    }
-    if (section === 'core' && key === 'repositoryformatversion' && Number(value) > 1) {
-      throw new UnsupportedRepositoryError(`repository format version ${value} is not supported.`);
-    }
+  const config = readConfigFile(commonDir);
+  const setting = (key: string) => config.get(key)?.at(-1)?.toLowerCase();
+  const objectFormat = setting('extensions.objectformat');
+  if (objectFormat !== undefined && objectFormat !== 'sha1') {
+    throw new UnsupportedRepositoryError(
+      `this repository uses the ${objectFormat} object format, which the isomorphic-git backend cannot read.`,
+      'Run keyguard where git is installed (the default backend).',
+    );
+  }
+  const refStorage = setting('extensions.refstorage');
+  if (refStorage !== undefined && refStorage !== 'files') {
+    throw new UnsupportedRepositoryError(`this repository stores refs as ${refStorage}, which the isomorphic-git backend cannot read.`, 'Run keyguard where git is installed (the default backend).');
+  }
+  const version = setting('core.repositoryformatversion');
+  if (version !== undefined && Number(version) > 1) {
+    throw new UnsupportedRepositoryError(`repository format version ${version} is not supported.`);
   }
 }

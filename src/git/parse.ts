@@ -89,7 +89,8 @@ export function parseBatchCheck(output: Buffer, asked: number): (ObjectType | un
  * `git diff-tree --stdin -r -z --raw --no-abbrev --root -c`: for each commit, its id, then records.
  * A normal record is `:<old mode> <new mode> <old oid> <new oid> <status>` and its path(s); a merge's
  * combined record is `::<mode per parent> <result mode> <oid per parent> <result oid> <statuses>` and
- * one path. Deletions are dropped: they add nothing.
+ * one path. Deletions add nothing: they are dropped, or listed apart with `keepDeletions` (a value
+ * that moves from one file to another within a commit is not new to it).
  */
 export class DiffTreeParser {
   private pending = '';
@@ -97,7 +98,10 @@ export class DiffTreeParser {
   /** Fields of a record still waiting for its path(s). */
   private record: { meta: string; paths: string[]; needed: number } | undefined;
 
-  constructor(private readonly onCommit: (change: CommitChange) => void) {}
+  constructor(
+    private readonly onCommit: (change: CommitChange) => void,
+    private readonly keepDeletions = false,
+  ) {}
 
   push(chunk: Buffer): void {
     const text = this.pending + chunk.toString('latin1');
@@ -147,7 +151,10 @@ export class DiffTreeParser {
     const modes = fields.slice(0, parentCount + 1);
     const oids = fields.slice(parentCount + 1, 2 * parentCount + 2);
     const status = fields[2 * parentCount + 2] ?? '';
-    if (/^D+$/.test(status.replace(/\d+/g, ''))) return;
+    if (/^D+$/.test(status.replace(/\d+/g, ''))) {
+      if (this.keepDeletions && parentCount === 1) (this.current.deleted ??= []).push({ path: paths[0]!, mode: modes[0]!, oid: oids[0]! });
+      return;
+    }
     const mode = modes[parentCount]!;
     const oid = oids[parentCount]!;
     const parents = modes

@@ -23,12 +23,24 @@ export interface GitContext {
  */
 const GLOBAL_OPTIONS = ['--no-pager', '-c', 'core.quotePath=false', '-c', 'color.ui=false', '--no-optional-locks'];
 
+/**
+ * The environment of every git keyguard runs: git's messages in English, whatever the user's locale
+ * (keyguard recognises some of them), and no transport allowed at all. keyguard never uses the
+ * network; in a partial clone, reading an object that is not here would make git fetch it from the
+ * promisor remote (git 2.39 has no switch to turn lazy fetching off), and over SSH ask for
+ * credentials in the middle of a commit. An empty GIT_ALLOW_PROTOCOL overrides any protocol.*.allow
+ * setting and reaches the `git fetch` that git would start, which then fails at once: the object
+ * counts as missing. The exposure lookup never even asks for those (see presentBlobs).
+ */
+export function gitEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...env, LC_ALL: 'C', LANGUAGE: undefined, GIT_ALLOW_PROTOCOL: '' };
+}
+
 export function spawnGit(context: GitContext, args: string[]): ChildProcess {
   childProcess ??= load('node:child_process') as typeof import('node:child_process');
   return childProcess.spawn('git', [...GLOBAL_OPTIONS, ...args], {
     cwd: context.cwd,
-    // git's messages in English, whatever the user's locale: keyguard recognises some of them.
-    env: { ...context.env, LC_ALL: 'C', LANGUAGE: undefined },
+    env: gitEnvironment(context.env),
     stdio: ['pipe', 'pipe', 'pipe'],
     windowsHide: true,
   });

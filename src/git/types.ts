@@ -1,4 +1,4 @@
-import type { Exposure, ExposureQuery } from './exposure.js';
+import type { ExposureAnswer, ExposureQuery } from './exposure-types.js';
 
 /** Receives one blob's bytes in order, then `end()`. */
 export interface BlobSink {
@@ -73,7 +73,7 @@ export interface Repository {
   /** Files under these repository-relative folders that git does not track and does not ignore (repository-relative). */
   untrackedFiles(paths: string[]): Promise<string[]>;
   /** How far each credential has travelled (committed? pushed?), looked up until `deadline` (Date.now() units). */
-  exposure(queries: ExposureQuery[], deadline: number): Promise<Exposure[]>;
+  exposure(queries: ExposureQuery[], deadline: number): Promise<ExposureAnswer>;
   close(): void;
 }
 
@@ -94,4 +94,6 @@ export interface CommitFileChange {
 export interface CommitChange {
   commit: string;
   files: CommitFileChange[];
+  /** Files the commit deletes (first-parent side), when the reader asked for them. */
+  deleted?: IndexEntry[];
 }

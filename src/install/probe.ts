@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { redact } from '../detect/identity.js';
 import { freshKeyId } from '../fake-keys.js';
 
 /**
@@ -94,8 +95,9 @@ function linkUntracked(target: ProbeTarget, clone: string): void {
 }
 
 function verdict(hook: ProbedHook, run: { status: number | null; output: string }, keyId: string): ProbeResult {
-  const redacted = `${keyId.slice(0, 4)}...${keyId.slice(-4)}`;
-  const blocked = run.status !== 0 && run.status !== null && (run.output.includes(redacted) || run.output.includes(keyId.slice(-4)));
+  // The report names the key the way every report does: redacted.
+  const redacted = redact(keyId);
+  const blocked = run.status !== 0 && run.status !== null && run.output.includes(redacted);
   const output = run.output
     .split('\n')
     .filter((line) => line.trim() !== '')

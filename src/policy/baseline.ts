@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { publicFingerprintOf } from '../detect/identity.js';
 import type { CredentialKind } from '../detect/types.js';
 import type { Finding } from '../scan/types.js';
 import { ConfigError } from './config.js';
@@ -21,15 +22,26 @@ export interface BaselineEntry {
 }
 
 export interface Baseline {
-  has(finding: Pick<Finding, 'path' | 'fingerprint'>): boolean;
+  has(finding: Pick<Finding, 'path' | 'kind' | 'value' | 'fingerprint'>): boolean;
   readonly size: number;
 }
 
 const keyOf = (path: string, fingerprint: string) => `${path}\0${fingerprint}`;
 
+/**
+ * Entries written by keyguard 0.1 hold kg1 fingerprints (a finding's internal identity), newer ones
+ * kg2: both match. The kg2 form, which is slow to compute for key IDs, is computed only when the
+ * baseline holds some and the path is in it.
+ */
 export function baselineOf(entries: BaselineEntry[]): Baseline {
   const keys = new Set(entries.map((entry) => keyOf(entry.path, entry.fingerprint)));
-  return { has: (finding) => keys.has(keyOf(finding.path, finding.fingerprint)), size: keys.size };
+  const paths = new Set(entries.filter((entry) => entry.fingerprint.startsWith('kg2:')).map((entry) => entry.path));
+  return {
+    has: (finding) =>
+      keys.has(keyOf(finding.path, finding.fingerprint)) ||
+      (paths.has(finding.path) && keys.has(keyOf(finding.path, publicFingerprintOf(finding.kind, finding.value)))),
+    size: keys.size,
+  };
 }
 
 export const EMPTY_BASELINE: Baseline = baselineOf([]);
@@ -52,9 +64,13 @@ export function loadBaseline(files: PolicyFiles): Baseline {
   return baselineOf(entries as BaselineEntry[]);
 }
 
+/** Entries for these findings, with kg2 fingerprints (see prepareCredentialDigests to compute many at once). */
 export function baselineEntries(findings: Finding[]): BaselineEntry[] {
   const unique = new Map<string, BaselineEntry>();
-  for (const { path, kind, fingerprint } of findings) unique.set(keyOf(path, fingerprint), { path, kind, fingerprint });
+  for (const { path, kind, value } of findings) {
+    const fingerprint = publicFingerprintOf(kind, value);
+    unique.set(keyOf(path, fingerprint), { path, kind, fingerprint });
+  }
   return [...unique.values()].sort(
     (a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.kind.localeCompare(b.kind) || a.fingerprint.localeCompare(b.fingerprint),
   );

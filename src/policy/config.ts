@@ -1,5 +1,5 @@
 import { ACCESS_KEY_ID_SHAPE } from '../detect/anchors.js';
-import { redact } from '../detect/identity.js';
+import { FINGERPRINT_PATTERN, redact } from '../detect/identity.js';
 import { RepositoryReadError } from '../git/errors.js';
 import type { PolicyFiles } from './files.js';
 
@@ -12,7 +12,7 @@ import type { PolicyFiles } from './files.js';
 export interface KeyguardConfig {
   /** picomatch globs, repository-relative: files that are never scanned. */
   ignorePaths: string[];
-  /** Fingerprints (kg1:…) of findings that are not reported. */
+  /** Fingerprints (kg2:…, or kg1:… from keyguard 0.1) of findings that are not reported. */
   allow: string[];
   /** Where the config came from, for messages. */
   source: string | undefined;
@@ -26,11 +26,10 @@ export class ConfigError extends RepositoryReadError {
 }
 
 const KEYS = ['$schema', 'ignorePaths', 'allow'];
-const FINGERPRINT = /^kg1:[0-9a-f]{32}$/;
 
 function stringList(value: unknown, key: string, source: string): string[] {
   if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || item === '')) {
-    throw new ConfigError(`${source}: "${key}" must be a list of non-empty strings.`, `Example: "${key}": ["${key === 'allow' ? 'kg1:0123…' : '**/fixtures/**'}"]`);
+    throw new ConfigError(`${source}: "${key}" must be a list of non-empty strings.`, `Example: "${key}": ["${key === 'allow' ? 'kg2:0123…' : '**/fixtures/**'}"]`);
   }
   return value as string[];
 }
@@ -54,11 +53,11 @@ export function parseConfig(raw: unknown, source: string): KeyguardConfig {
   // Fingerprints only: every value keyguard reports is credential-shaped, and writing one in the
   // configuration would commit it (as GitGuardian's ignore list stores hashes, not secrets).
   for (const value of allow) {
-    if (!FINGERPRINT.test(value)) {
+    if (!FINGERPRINT_PATTERN.test(value)) {
       const shown = ACCESS_KEY_ID_SHAPE.test(value) ? `an access key ID (${redact(value)}) in clear` : `"${redact(value)}", which is not a fingerprint`;
       throw new ConfigError(
         `${source}: "allow" lists ${shown}; a value written here would be committed with the configuration.`,
-        'Allow a finding by its fingerprint (kg1:…, shown by keyguard check --format json).',
+        'Allow a finding by its fingerprint (kg2:…, shown by keyguard check --format json).',
       );
     }
   }

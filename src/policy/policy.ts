@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { publicFingerprintOf } from '../detect/identity.js';
 import type { Finding, ScanResult } from '../scan/types.js';
 import { EMPTY_BASELINE, loadBaseline, type Baseline } from './baseline.js';
 import { checkIgnorePatterns, loadConfig, type KeyguardConfig } from './config.js';
@@ -20,6 +21,8 @@ interface ScopedConfig {
   dir: string;
   ignores: (path: string) => boolean;
   allow: Set<string>;
+  /** kg1 (keyguard 0.1) entries match the finding's internal identity; kg2 ones are computed only when listed. */
+  anyCurrent: boolean;
 }
 
 /**
@@ -41,7 +44,7 @@ function compile(config: KeyguardConfig): (path: string) => boolean {
 }
 
 function scoped(config: KeyguardConfig, dir: string): ScopedConfig {
-  return { dir, ignores: compile(config), allow: new Set(config.allow) };
+  return { dir, ignores: compile(config), allow: new Set(config.allow), anyCurrent: config.allow.some((fingerprint) => fingerprint.startsWith('kg2:')) };
 }
 
 /** The folders a path is in, nearest first, below the top level: `a/b/c.txt` → `a/b`, `a`. */
@@ -58,14 +61,16 @@ function policyOf(top: ScopedConfig, nested: (dir: string) => ScopedConfig | und
     ignores: (path) => applying(path).some((config) => config.ignores(config.dir === '' ? path : path.slice(config.dir.length + 1))),
     suppression(finding) {
       if (finding.allowedInline) return 'inline';
-      if (applying(finding.path).some((config) => config.allow.has(finding.fingerprint))) return 'allow';
+      const allowedBy = (config: ScopedConfig) =>
+        config.allow.has(finding.fingerprint) || (config.anyCurrent && config.allow.has(publicFingerprintOf(finding.kind, finding.value)));
+      if (applying(finding.path).some(allowedBy)) return 'allow';
       if (baseline.has(finding)) return 'baseline';
       return undefined;
     },
   };
 }
 
-const NO_SCOPED: ScopedConfig = { dir: '', ignores: () => false, allow: new Set() };
+const NO_SCOPED: ScopedConfig = { dir: '', ignores: () => false, allow: new Set(), anyCurrent: false };
 
 /** No configuration, no baseline: everything is scanned, only inline allow comments apply. */
 export const DEFAULT_POLICY: Policy = policyOf(NO_SCOPED, () => undefined, EMPTY_BASELINE);

@@ -1,6 +1,6 @@
-import { redact } from '../detect/identity.js';
+import { publicFingerprintOf, redact } from '../detect/identity.js';
 import type { CredentialDetails, CredentialKind } from '../detect/types.js';
-import type { ScanStats } from '../scan/types.js';
+import type { Finding, ScanStats } from '../scan/types.js';
 
 export const KIND_LABEL: Record<CredentialKind, string> = {
   'access-key-id': 'access key ID',
@@ -33,6 +33,11 @@ export function describeDetails(details: CredentialDetails | undefined, now = Da
   if (details.expires) parts.push(`${Date.parse(details.expires) < now ? 'expired' : 'expires'} ${details.expires.replace('T', ' ').replace(/:\d\dZ$/, ' UTC')}`);
   if (details.tokenType) parts.push(`${details.tokenType} token`);
   return parts.join(', ');
+}
+
+/** The fingerprint a report shows (kg2): never the internal identity a finding is keyed by. */
+export function shownFingerprint(finding: Finding): string {
+  return finding.publicFingerprint ?? publicFingerprintOf(finding.kind, finding.value);
 }
 
 export function plural(count: number, one: string, many = `${one}s`): string {
@@ -74,7 +79,7 @@ export function wrap(text: string, width: number, lead = '', indent = ''): strin
   let line = lead;
   let empty = true;
   for (const unit of units) {
-    if (!empty && line.length + 1 + unit.length > width) {
+    if (!empty && visibleLength(line) + 1 + visibleLength(unit) > width) {
       lines.push(line);
       line = indent + unit;
     } else {
@@ -84,4 +89,9 @@ export function wrap(text: string, width: number, lead = '', indent = ''): strin
   }
   lines.push(line);
   return lines.join('\n');
+}
+
+/** Length as a terminal shows it: colour codes take no room. */
+export function visibleLength(text: string): number {
+  return text.includes('\u001b') ? text.replace(/\u001b\[\d+m/g, '').length : text.length;
 }

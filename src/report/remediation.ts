@@ -1,8 +1,9 @@
-import { SEVERITY, type Exposure } from '../git/exposure.js';
+import { SEVERITY, type Exposure, type PushedTo } from '../git/exposure-types.js';
 import { printableShellWord } from '../shell-quote.js';
 import { COMMIT_HEADER_PATH, MESSAGE_PATH } from '../scan/message.js';
 import { TAG_PATH } from '../scan/push.js';
-import type { Finding } from '../scan/types.js';
+import type { Finding, ReportFacts } from '../scan/types.js';
+import { plural } from './labels.js';
 import { describeSubject, isOtherKind, otherCredentialPlan, type OtherSubject } from './other-plans.js';
 import { compromisedKeyPlan, type PlanStep } from './plan.js';
 
@@ -12,11 +13,17 @@ import { compromisedKeyPlan, type PlanStep } from './plan.js';
  */
 export type Scope = 'staged' | 'message' | 'files' | 'all' | 'push' | 'history';
 
-/** How far the credentials have travelled, the worst of the findings: pushed > unknown > committed > staged. */
+/** How far the credentials have travelled, the worst of the findings: pushed > unknown > committed > partial > staged. */
 export type Situation = Exposure['state'];
 
-
 const short = (commit: string) => commit.slice(0, 12);
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** Commits named in a line: the first few, then how many more. */
+function commitList(commits: string[], shown = 3): string {
+  const named = commits.slice(0, shown).map(short).join(', ');
+  return commits.length > shown ? `${named} and ${plural(commits.length - shown, 'more commit')}` : named;
+}
 
 export function situationOf(findings: Finding[]): Situation {
   let worst: Situation = 'staged';
@@ -27,8 +34,15 @@ export function situationOf(findings: Finding[]): Situation {
   return worst;
 }
 
-/** The one-line situation of a finding, as the report shows it beside the finding. */
-export function describeExposure(finding: Finding): string {
+/** "origin/main and 14 more branches" for each remote: never a 90-branch line. */
+export function describeRemoteRefs(remotes: PushedTo[]): string {
+  return remotes
+    .map(({ refs }) => (refs.length > 1 ? `${refs[0]} and ${plural(refs.length - 1, 'more branch', 'more branches')}` : refs[0]))
+    .join('; ');
+}
+
+/** The one-line situation of a finding (or of a credential, given its worst exposure), as reports show it. */
+export function describeExposure(finding: Pick<Finding, 'exposure' | 'commit' | 'path'>): string {
   const exposure = finding.exposure;
   if (!exposure) {
     if (finding.commit) return `in commit ${short(finding.commit)}`;
@@ -37,11 +51,23 @@ export function describeExposure(finding: Finding): string {
   }
   switch (exposure.state) {
     case 'staged':
-      return 'not in any commit yet';
+      return exposure.searched > 0 ? `not in any commit yet (all ${plural(exposure.searched, 'commit')} searched)` : 'not in any commit yet';
+    case 'partial': {
+      const stopped = exposure.timedOut || exposure.reason !== undefined;
+      const where =
+        exposure.commits.length > 0
+          ? `in local commit ${commitList(exposure.commits)}; not pushed as far as searched`
+          : stopped
+            ? `in no commit among the newest ${count(exposure.searched)} of ${plural(exposure.total, 'commit')}`
+            : `in no commit here (${plural(exposure.total, 'commit')})`;
+      const unread = exposure.unreadFiles > 0 ? `; ${plural(exposure.unreadFiles, 'file')} not in this partial clone` : '';
+      const rest = exposure.reason ? `; the search stopped: ${exposure.reason}` : exposure.timedOut ? '; the rest not searched yet' : '';
+      return `${where}${unread}${rest}`;
+    }
     case 'committed':
-      return `in local commit ${exposure.commits.map(short).join(', ')}, not pushed`;
+      return `in local commit ${commitList(exposure.commits)}, not pushed`;
     case 'pushed':
-      return `PUSHED: in ${exposure.remoteRefs.length > 0 ? exposure.remoteRefs.join(', ') : 'a remote branch'} (commit ${short(exposure.commits[0]!)})`;
+      return `PUSHED: in ${exposure.remotes.length > 0 ? describeRemoteRefs(exposure.remotes) : 'a remote branch'} (commit ${short(exposure.commits[0]!)})`;
     case 'unknown':
       return `pushed or not: unknown (${exposure.reason})`;
   }
@@ -56,7 +82,7 @@ export function incidentTarget(finding: Finding): string {
 export interface Remediation {
   situation: Situation;
   steps: string[];
-  /** The compromised-key plan, when a key was pushed (or may have been); `subject` names what it is about when that is not an access key. */
+  /** The compromised-key plan, when a key was pushed; `subject` names what it is about when that is not an access key. */
   plan?: { keyFinding: Finding | undefined; subject?: string; steps: PlanStep[] };
 }
 
@@ -68,23 +94,66 @@ const NOT_LEFT =
   'No rotation is needed if the key never left this machine; if you also pasted it somewhere (chat, e-mail, a ticket), ' +
   'deactivate and replace it: `keyguard incident <access key ID>` prints how.';
 
+/** The command that runs the same check again, for the line that says how to finish a search. */
+const RECHECK: Record<Scope, string> = {
+  staged: 'keyguard check',
+  message: 'keyguard check',
+  files: 'keyguard check --files <the same files>',
+  all: 'keyguard check --all',
+  history: 'keyguard check --history',
+  push: 'git push',
+};
+
+/** A timeout long enough to search any history keyguard has met (aws-cli's 14,000 commits take seconds). */
+const FINISH_TIMEOUT_MS = 600_000;
+
+/** What a partial answer adds to the plan: what was searched, and how to search the rest now. */
+function finishSearchStep(scope: Scope, exposure: Extract<Exposure, { state: 'partial' }>): string {
+  const parts: string[] = [];
+  const finish = `\`KEYGUARD_EXPOSURE_TIMEOUT_MS=${FINISH_TIMEOUT_MS} ${RECHECK[scope]}\``;
+  if (exposure.timedOut) {
+    parts.push(
+      `keyguard searched the newest ${count(exposure.searched)} of ${plural(exposure.total, 'commit')} in the time it had; ` +
+        `the search goes on from there each time keyguard runs. To search the rest now: ${finish}.`,
+    );
+  } else if (exposure.reason) {
+    parts.push(`The search of the history stopped after ${plural(exposure.searched, 'commit')} (${exposure.reason}); run ${finish} again once that is fixed.`);
+  }
+  if (exposure.unreadFiles > 0) {
+    parts.push(
+      `${plural(exposure.unreadFiles, 'file')} of the history ${exposure.unreadFiles === 1 ? 'is' : 'are'} not in this partial clone, ` +
+        'and keyguard never downloads anything: if the key may be in them, run `keyguard check --history` in a full clone.',
+    );
+  }
+  return parts.join(' ');
+}
+
+/** How to check, before pushing, that the rewritten branch is clean: what works on this branch. */
+function checkBeforePush(facts: ReportFacts | undefined): string {
+  if (facts?.upstream) return 'Check before pushing: `keyguard check --history @{upstream}..HEAD` must find nothing.';
+  if (facts?.remoteBranch) return `Check before pushing: \`keyguard check --history ${printableShellWord(facts.remoteBranch)}..HEAD\` must find nothing.`;
+  return 'Check before pushing: `keyguard check --history` (the whole history: this branch has no remote branch to compare with) must find nothing.';
+}
+
 function credentialFiles(paths: string[]): boolean {
   return paths.some((path) => /(^|\/)(\.env[^/]*|credentials|\.aws\/[^/]*)$/.test(path));
 }
 
 /** The tag a finding was reported in (pre-push), as people name it. */
-function tagOf(finding: Finding): string | undefined {
+function tagOf(finding: Pick<Finding, 'path'>): string | undefined {
   return TAG_PATH.exec(finding.path)?.[2]?.replace(/^refs\/tags\//, '');
 }
 
-function rewriteSteps(findings: Finding[]): string[] {
+function rewriteSteps(findings: Finding[], facts: ReportFacts | undefined): string[] {
   const inFiles = findings.filter((f) => f.path !== MESSAGE_PATH && f.path !== COMMIT_HEADER_PATH && tagOf(f) === undefined);
   const inMessages = findings.some((f) => f.path === MESSAGE_PATH);
   const inHeaders = findings.some((f) => f.path === COMMIT_HEADER_PATH);
   const tags = [...new Set(findings.map(tagOf).filter((tag): tag is string => tag !== undefined))];
   const pathList = [...new Set(inFiles.map((f) => f.path))].map(printableShellWord).join(' ');
   const commits = [
-    ...new Set(findings.flatMap((f) => (f.exposure?.state === 'committed' ? f.exposure.commits : f.commit ? [f.commit] : [])).map(short)),
+    ...new Set(
+      findings.flatMap((f) => (f.exposure?.state === 'committed' || f.exposure?.state === 'partial' ? f.exposure.commits : f.commit ? [f.commit] : [])).map(short),
+    ),
   ];
   const oldest = commits[0] ?? 'HEAD~1';
   const steps: string[] = [];
@@ -116,7 +185,7 @@ function rewriteSteps(findings: Finding[]): string[] {
         `\`git tag -a ${printableShellWord(tag)} <commit>\` with a clean message (and clean commits).`,
     );
   }
-  steps.push('Check before pushing: `keyguard check --history @{upstream}..HEAD` (or `origin/main..HEAD`) must find nothing.');
+  steps.push(checkBeforePush(facts));
   return steps;
 }
 
@@ -138,48 +207,41 @@ export function planKeyFinding(findings: Finding[], situation: Situation): Findi
   );
 }
 
-/** A credential that is not an access key pair, pushed or maybe pushed: its own plan. */
-function otherRemediation(situation: Situation, finding: Finding, kind: OtherSubject['kind']): Remediation {
-  const subject: OtherSubject = { kind, accountId: finding.accountId, details: finding.details };
-  const steps = [
-    situation === 'pushed'
-      ? `Treat ${describeSubject(subject)} as compromised now: it is in a pushed commit. Leaked keys are used within minutes, ` +
-        'to run models or instances on your bill; deactivating it is what stops that, deleting the file or rewriting history does not.'
-      : `keyguard could not tell whether ${describeSubject(subject)} was pushed. If it was, treat it as compromised and follow the plan below.`,
-    `For the plan with everything filled in: \`keyguard incident ${incidentTarget(finding)}\``,
-  ];
-  return { situation, steps, plan: { keyFinding: undefined, subject: describeSubject(subject), steps: otherCredentialPlan(subject) } };
-}
-
-/** The steps for the situation, in the order to do them. */
-export function remediationFor(scope: Scope, findings: Finding[]): Remediation {
+/** The steps for the situation of these findings (all of a report's, or one credential's), in the order to do them. */
+export function remediationFor(scope: Scope, findings: Finding[], facts?: ReportFacts): Remediation {
   const paths = [...new Set(findings.map((finding) => finding.path))];
   const pathList = paths.map(printableShellWord).join(' ');
   const situation = situationOf(findings);
   const steps: string[] = [];
+  const inCommits = findings.some((f) => f.commit !== undefined || (f.exposure && 'commits' in f.exposure && f.exposure.commits.length > 0));
 
   if (scope === 'message') {
-    steps.push('Write the commit message again without the credential: `git commit` (your text is kept in .git/COMMIT_EDITMSG).');
-  } else if (situation === 'pushed' || situation === 'unknown') {
+    steps.push('Write the commit message again without the credential: `git commit` (your text is kept in .git/COMMIT_EDITMSG).', NOT_LEFT);
+    return { situation, steps };
+  }
+  let plan: Remediation['plan'];
+  const exposedPair = findings.some((f) => (f.exposure?.state ?? 'staged') === situation && !isOtherKind(f.kind));
+  const other = findings.find((f) => (f.exposure?.state ?? 'staged') === situation && isOtherKind(f.kind));
+  if (situation === 'pushed' && other && !exposedPair && isOtherKind(other.kind)) {
+    // A Bedrock API key, a service-specific credential, an SSO token: its own plan, never the access key's.
+    const subject: OtherSubject = { kind: other.kind, accountId: other.accountId, details: other.details };
+    steps.push(
+      `Treat ${describeSubject(subject)} as compromised now: it is in a pushed commit. Leaked keys are used within minutes, ` +
+        'to run models or instances on your bill; deactivating it is what stops that, deleting the file or rewriting history does not.',
+      `For the plan with everything filled in: \`keyguard incident ${incidentTarget(other)}\``,
+    );
+    if (scope === 'staged') steps.push(`Then take the credentials out of the staged file(s), and stage them again: \`git add -- ${pathList}\``);
+    plan = { keyFinding: undefined, subject: describeSubject(subject), steps: otherCredentialPlan(subject) };
+  } else if (situation === 'pushed') {
     const keyFinding = planKeyFinding(findings, situation);
-    const exposedPair = findings.some((f) => (f.exposure?.state ?? 'staged') === situation && !isOtherKind(f.kind));
-    const other = findings.find((f) => (f.exposure?.state ?? 'staged') === situation && isOtherKind(f.kind));
-    if (other && !exposedPair && isOtherKind(other.kind)) return otherRemediation(situation, other, other.kind);
-    if (situation === 'pushed') {
-      steps.push(
-        'Treat the key as compromised now: it is in a pushed commit. Bots scan public pushes within minutes; in one case, ' +
-          'instances were running in every Asia and EU region nine minutes after the push. Rotating the key is what stops them; ' +
-          'deleting the file or rewriting history does not.',
-      );
-    } else {
-      steps.push(
-        `keyguard could not tell whether the key was pushed. Check: \`git log --oneline --remotes -S<the ${keyFinding ? 'key ID' : 'secret'}>\`. ` +
-          'If it lists anything, the key is public: treat it as compromised and follow the plan below.',
-      );
-    }
+    steps.push(
+      'Treat the key as compromised now: it is in a pushed commit. Bots scan public pushes within minutes; in one case, ' +
+        'instances were running in every Asia and EU region nine minutes after the push. Rotating the key is what stops them; ' +
+        'deleting the file or rewriting history does not.',
+    );
     const exposed = findings.filter((f) => f.exposure?.state === situation);
     const temporary = keyFinding ? keyFinding.redacted.startsWith('ASIA') : exposed.every((f) => f.kind === 'session-token');
-    const plan = compromisedKeyPlan({ keyId: keyFinding?.redacted ?? UNKNOWN_KEY_ID, accountId: keyFinding?.accountId, temporary });
+    plan = { keyFinding, steps: compromisedKeyPlan({ keyId: keyFinding?.redacted ?? UNKNOWN_KEY_ID, accountId: keyFinding?.accountId, temporary }) };
     if (keyFinding) {
       steps.push(`For every command with the key filled in, and a script that checks every region: \`keyguard incident ${incidentTarget(keyFinding)}\``);
     } else {
@@ -189,9 +251,9 @@ export function remediationFor(scope: Scope, findings: Finding[]): Remediation {
           'the key whose secret you copied); then `keyguard incident <access key ID>` prints every command with it filled in.',
       );
     }
-    return { situation, steps, plan: { keyFinding, steps: plan } };
-  } else if (situation === 'committed' || scope === 'push') {
-    steps.push(...rewriteSteps(findings), NOT_LEFT);
+    if (scope === 'staged') steps.push(`Then take the credentials out of the staged file(s), and stage them again: \`git add -- ${pathList}\``);
+  } else if (situation === 'committed' || scope === 'push' || (inCommits && (situation === 'partial' || situation === 'unknown'))) {
+    steps.push(...rewriteSteps(findings, facts), NOT_LEFT);
   } else if (scope === 'staged') {
     steps.push(MOVE_OUT, `Stage the fixed file(s) and commit again: \`git add -- ${pathList}\``);
     if (credentialFiles(paths)) steps.push('Credential files do not belong in git: add them to .gitignore, and unstage them with `git restore --staged <file>`.');
@@ -201,5 +263,16 @@ export function remediationFor(scope: Scope, findings: Finding[]): Remediation {
     if (credentialFiles(paths)) steps.push('Credential files do not belong in git: add them to .gitignore, and `git rm --cached <file>`.');
     steps.push(NOT_LEFT);
   }
-  return { situation, steps };
+  // Other credentials here may not be settled yet (a search not finished, a lookup that failed): say so too.
+  const partial = findings.map((f) => f.exposure).find((e): e is Extract<Exposure, { state: 'partial' }> => e?.state === 'partial');
+  if (partial) steps.push(finishSearchStep(scope, partial));
+  const unknown = findings.map((f) => f.exposure).find((e): e is Extract<Exposure, { state: 'unknown' }> => e?.state === 'unknown');
+  if (unknown && situation !== 'pushed') {
+    const keyFinding = planKeyFinding(findings, 'unknown');
+    steps.push(
+      `keyguard could not tell whether the key was pushed (${unknown.reason}). If it was, it is public: treat it as compromised ` +
+        `and follow \`keyguard incident ${keyFinding ? incidentTarget(keyFinding) : '<access key ID>'}\`.`,
+    );
+  }
+  return plan ? { situation, steps, plan } : { situation, steps };
 }

@@ -2,7 +2,7 @@ import type { CredentialKind } from '../detect/types.js';
 import type { Finding, ScanResult, SuppressedFinding } from '../scan/types.js';
 import { HOMEPAGE, VERSION } from '../version.js';
 import type { RunFailure } from './json.js';
-import { describeDetails, KIND_LABEL } from './labels.js';
+import { describeDetails, KIND_LABEL, shownFingerprint } from './labels.js';
 import { OTHER_LINKS } from './other-plans.js';
 import { LINKS } from './plan.js';
 import { describeExposure, incidentTarget } from './remediation.js';
@@ -107,6 +107,7 @@ function situation(finding: Finding): string {
   if (exposure.state === 'pushed') return `; ${where}. Treat it as compromised: deactivate and rotate it now (keyguard incident ${incidentTarget(finding)}).`;
   if (exposure.state === 'committed') return `; ${where}. Rewrite the local commits before pushing.`;
   if (exposure.state === 'unknown') return `; ${where}. If it was pushed, rotate it (keyguard incident ${incidentTarget(finding)}).`;
+  if (exposure.state === 'partial' && exposure.commits.length > 0) return `; ${where}. Rewrite the local commits before pushing.`;
   return `; ${where}. Remove it before committing.`;
 }
 
@@ -179,7 +180,7 @@ export function formatSarif(result: ScanResult, provenance?: Provenance): string
       level: 'error',
       message: { text: `AWS ${KIND_LABEL[finding.kind]} ${finding.redacted}${account}${situation(finding)}` },
       locations: [locationOf(finding)],
-      partialFingerprints: { 'keyguard/v1': finding.fingerprint },
+      partialFingerprints: { 'keyguard/v2': shownFingerprint(finding) },
       ...(finding.commit ? { properties: { commit: finding.commit } } : {}),
       ...(finding.reason
         ? { suppressions: [{ kind: finding.reason === 'inline' ? 'inSource' : 'external', justification: SUPPRESSION[finding.reason] }] }

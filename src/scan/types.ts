@@ -1,5 +1,5 @@
 import type { Detection } from '../detect/types.js';
-import type { Exposure } from '../git/exposure.js';
+import type { BranchFacts, Exposure } from '../git/exposure-types.js';
 
 /** A detection in a file of the repository (or on disk). */
 export interface Finding extends Omit<Detection, 'offset' | 'length'> {
@@ -11,6 +11,11 @@ export interface Finding extends Omit<Detection, 'offset' | 'length'> {
   allowedInline?: boolean;
   /** How far it has travelled: looked up only when something is found. */
   exposure?: Exposure;
+  /**
+   * The fingerprint reports and baselines show (kg2, see detect/identity.ts), filled in before a
+   * report that shows it is written; `fingerprint` is the internal identity and is never written.
+   */
+  publicFingerprint?: string;
 }
 
 /** A finding that is not reported, and why (verbose and JSON output list them, so reviewers see them). */
@@ -39,6 +44,14 @@ export interface ScanResult {
   findings: Finding[];
   stats: ScanStats;
   suppressed?: SuppressedFinding[];
+  /** What the advice depends on beyond the findings (looked up only when something was found). */
+  facts?: ReportFacts;
+}
+
+/** Facts about the repository that make the advice exact. */
+export interface ReportFacts extends BranchFacts {
+  /** keyguard's pre-push hook runs here: a commit made with --no-verify is still stopped before it is pushed. */
+  prePushHook?: boolean;
 }
 
 export function emptyStats(): ScanStats {

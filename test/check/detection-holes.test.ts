@@ -85,7 +85,7 @@ describe('detection holes found by the black-box review, through the real hook',
     repo.write('app.db', Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(4000), row, Buffer.alloc(4000)])).gitOk('add', '.');
     const result = repo.findings();
     expect(result.findings.map((f) => [f.kind, f.redacted])).toEqual([
-      ['access-key-id', `${id.slice(0, 4)}...${id.slice(-4)}`],
+      ['access-key-id', `${id.slice(0, 4)}...${id.slice(-2)}`],
       ['secret-access-key', `${secret.slice(0, 4)}...${secret.slice(-4)}`],
     ]);
     expect(commit('database').committed).toBe(false);
@@ -154,7 +154,7 @@ describe('detection holes found by the black-box review, through the real hook',
     repo.write('dist/bundle.min.js', `${filler(800)}var fixture="${allowed}"/* keyguard:allow test fixture */;${filler(3000)}var k="${other}";${filler(800)}`);
     repo.gitOk('add', '.');
     const result = repo.findings(['--verbose']);
-    expect(result.findings.map((f) => f.redacted)).toEqual([`${other.slice(0, 4)}...${other.slice(-4)}`]);
+    expect(result.findings.map((f) => f.redacted)).toEqual([`${other.slice(0, 4)}...${other.slice(-2)}`]);
     expect(result.stderr).toMatch(/allowed .*bundle\.min\.js:1:\d+ {2}access key ID/);
     expect(commit('bundle').committed).toBe(false);
   });

@@ -24,7 +24,7 @@ describe('output', () => {
       expect(result.status).toBe(1);
       const printed = result.stdout + result.stderr;
       for (const value of [id, secret, token, secret.slice(0, 20), token.slice(0, 30)]) expect(printed).not.toContain(value);
-      expect(printed).toContain(`${id.slice(0, 4)}...${id.slice(-4)}`);
+      expect(printed).toContain(`${id.slice(0, 4)}...${id.slice(-2)}`);
     }
   });
 
@@ -36,10 +36,11 @@ describe('output', () => {
         line: 2,
         column: 21,
         kind: 'access-key-id',
-        redacted: `${id.slice(0, 4)}...${id.slice(-4)}`,
-        fingerprint: expect.stringMatching(/^kg1:[0-9a-f]{32}$/),
+        redacted: `${id.slice(0, 4)}...${id.slice(-2)}`,
+        fingerprint: expect.stringMatching(/^kg2:[0-9a-f]{32}$/),
         accountId: expect.stringMatching(/^\d{12}$/),
         exposure: 'staged',
+        commitsSearched: 0,
       },
       expect.objectContaining({ line: 3, column: 25, kind: 'secret-access-key' }),
       expect.objectContaining({ line: 4, column: 21, kind: 'session-token' }),
@@ -69,11 +70,11 @@ describe('output', () => {
         {
           physicalLocation: {
             artifactLocation: { uri: 'creds/aws.ini', uriBaseId: '%SRCROOT%' },
-            region: { startLine: 2, startColumn: 21, endColumn: 41, snippet: { text: `${id.slice(0, 4)}...${id.slice(-4)}` } },
+            region: { startLine: 2, startColumn: 21, endColumn: 41, snippet: { text: `${id.slice(0, 4)}...${id.slice(-2)}` } },
           },
         },
       ],
-      partialFingerprints: { 'keyguard/v1': expect.stringMatching(/^kg1:/) },
+      partialFingerprints: { 'keyguard/v2': expect.stringMatching(/^kg2:/) },
     });
   });
 
@@ -83,7 +84,7 @@ describe('output', () => {
     // Run by hand: nothing is being committed, so nothing is "blocked" (the hook says that: staged.test.ts).
     expect(stderr).toContain('keyguard: found 3 AWS credentials in 1 staged file.');
     expect(stderr).not.toContain('Nothing was committed');
-    expect(stderr).toMatch(/creds\/aws\.ini\n\s+2:21\s+access key ID\s+AKIA\.\.\.\S{4}\s+account \d{12}/);
+    expect(stderr).toMatch(/creds\/aws\.ini\n\s+2:21\s+access key ID\s+AKIA\.\.\.\S{2}\s+account \d{12}/);
     expect(stderr).toContain('What to do now');
     expect(stderr).toContain('`git add -- creds/aws.ini`');
     expect(stderr).not.toContain('\u001b[');

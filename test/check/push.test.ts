@@ -7,6 +7,9 @@ import { Sandbox, run } from '../support/sandbox.js';
  * commits, their messages, annotated tags and what they point at.
  */
 
+/** The report's text with line wrapping undone, so that assertions do not depend on where lines break. */
+const flat = (text: string) => text.replace(/\s+/g, ' ');
+
 const sandboxes: Sandbox[] = [];
 const track = (sandbox: Sandbox) => {
   sandboxes.push(sandbox);
@@ -62,10 +65,9 @@ describe('pre-push', () => {
     const commit = repo.gitOk('rev-parse', 'HEAD').trim();
     const push = repo.git('push', 'origin', 'main');
     expect(push.status).not.toBe(0);
-    expect(push.stderr).toContain('keyguard: push blocked');
-    expect(push.stderr).toContain(`commit ${commit}`);
-    expect(push.stderr).toMatch(/\(commit message\)\n\s+3:1/);
-    expect(push.stderr).toContain('"reword"');
+    expect(flat(push.stderr)).toContain('keyguard: push blocked');
+    expect(flat(push.stderr)).toContain(`(commit message):3 (commit ${commit.slice(0, 12)})`);
+    expect(flat(push.stderr)).toContain('"reword"');
     expect(push.stderr).not.toContain(keyId);
     expect(repo.keyguard(['incident', '(commit message):3', '--commit', commit]).stdout).toContain(`keyguard incident: ${keyId}`);
   });
@@ -78,9 +80,10 @@ describe('pre-push', () => {
     repo.gitOk('tag', '-a', 'v1.1', '-m', `release 1.1\n\ndeployed with ${keyId}`);
     const push = repo.git('push', 'origin', 'v1.1');
     expect(push.status).not.toBe(0);
-    expect(push.stderr).toContain('1 AWS credential in 1 tag about to be pushed');
-    expect(push.stderr).toMatch(/\(message of tag refs\/tags\/v1\.1\)\n\s+3:\d+ .* in the local tag v1\.1/);
-    expect(push.stderr).toContain('git tag -d v1.1');
+    expect(flat(push.stderr)).toContain('1 AWS credential in 1 tag about to be pushed');
+    expect(flat(push.stderr)).toContain('in the local tag v1.1');
+    expect(flat(push.stderr)).toContain('(message of tag refs/tags/v1.1):3');
+    expect(flat(push.stderr)).toContain('git tag -d v1.1');
     expect(repo.keyguard(['incident', '(message of tag refs/tags/v1.1):3']).stdout).toContain(`keyguard incident: ${keyId}`);
   });
 
@@ -90,7 +93,7 @@ describe('pre-push', () => {
     repo.gitOk('tag', 'blob-tag', blob);
     const blobPush = repo.git('push', 'origin', 'blob-tag');
     expect(blobPush.status).not.toBe(0);
-    expect(blobPush.stderr).toContain('(blob tagged refs/tags/blob-tag)');
+    expect(flat(blobPush.stderr)).toContain('(blob tagged refs/tags/blob-tag)');
 
     repo.write('secrets/keys.ini', `aws_access_key_id = ${freshKeyId()}\n`).gitOk('add', 'secrets');
     const tree = repo.gitOk('write-tree').trim();
@@ -98,7 +101,7 @@ describe('pre-push', () => {
     repo.gitOk('tag', '-a', 'tree-tag', '-m', 'a tree', tree);
     const treePush = repo.git('push', 'origin', 'tree-tag');
     expect(treePush.status).not.toBe(0);
-    expect(treePush.stderr).toContain('(tree tagged refs/tags/tree-tag)/secrets/keys.ini');
+    expect(flat(treePush.stderr)).toContain('(tree tagged refs/tags/tree-tag)/secrets/keys.ini');
   });
 
   it('commits already on origin are checked again when a branch goes to another remote for the first time', () => {
@@ -112,7 +115,7 @@ describe('pre-push', () => {
     bareRemote(repo, 'backup');
     const push = repo.git('push', 'backup', 'main');
     expect(push.status).not.toBe(0);
-    expect(push.stderr).toContain('keys.ini');
+    expect(flat(push.stderr)).toContain('keys.ini');
   });
 
   it.each([
@@ -126,8 +129,8 @@ describe('pre-push', () => {
     const target = track(Sandbox.bare());
     const push = repo.git('push', destination(repo, target), 'main');
     expect(push.status).not.toBe(0);
-    expect(push.stderr).toContain('keys.ini');
-    expect(push.stderr).toContain('PUSHED: in origin/main'); // and it says the key is already public
+    expect(flat(push.stderr)).toContain('keys.ini');
+    expect(flat(push.stderr)).toContain('PUSHED: in origin/main'); // and it says the key is already public
   });
 
   it('a key already pushed (in a file or a commit message) and now in a tag or a message is known to be public', () => {
@@ -139,8 +142,8 @@ describe('pre-push', () => {
     repo.gitOk('tag', '-a', 'v2', '-m', `rotated ${keyId}`);
     const push = repo.git('push', 'origin', 'v2');
     expect(push.status).not.toBe(0);
-    expect(push.stderr).toContain('PUSHED: in origin/main');
-    expect(push.stderr).toContain('Treat the key as compromised now');
+    expect(flat(push.stderr)).toContain('PUSHED: in origin/main');
+    expect(flat(push.stderr)).toContain('Treat the key as compromised now');
   });
 
   it('a tag of a tag: the inner message is reported under the inner tag, and incident reads it there', () => {
@@ -152,7 +155,7 @@ describe('pre-push', () => {
     repo.gitOk('tag', '-d', 'inner');
     const push = repo.git('push', 'origin', 'outer');
     expect(push.status).not.toBe(0);
-    expect(push.stderr).toContain(`(message of tag ${innerOid})`);
+    expect(flat(push.stderr)).toContain(`(message of tag ${innerOid})`);
     expect(repo.keyguard(['incident', `(message of tag ${innerOid}):3`]).stdout).toContain(`keyguard incident: ${keyId}`);
   });
 
@@ -190,8 +193,8 @@ describe('pre-push', () => {
     repo.gitOk('update-ref', 'refs/heads/main', commit);
     const push = repo.git('push', 'origin', 'main');
     expect(push.status).not.toBe(0);
-    expect(push.stderr).toContain('(commit header)');
-    expect(push.stderr).toContain('Redo that merge from the commit the tag points at');
+    expect(flat(push.stderr)).toContain('(commit header)');
+    expect(flat(push.stderr)).toContain('Redo that merge from the commit the tag points at');
   });
 
   it('a push of many tags at once is checked in one walk', () => {
@@ -204,7 +207,7 @@ describe('pre-push', () => {
     repo.gitOk('tag', '-a', 'v1.0', '-m', `release with ${freshKeyId()}`);
     const push = repo.git('push', 'origin', '--tags');
     expect(push.status).not.toBe(0);
-    expect(push.stderr).toContain('1 AWS credential in 1 tag about to be pushed');
+    expect(flat(push.stderr)).toContain('1 AWS credential in 1 tag about to be pushed');
   });
 
   it('a push of a clean branch, a deletion and a lightweight tag goes through', () => {
@@ -222,7 +225,7 @@ describe('commit messages', () => {
     repo.write('a.txt', 'a\n').gitOk('add', '.');
     const hashLine = repo.git('commit', '-m', `# ${freshKeyId()}`);
     expect(hashLine.status).not.toBe(0);
-    expect(hashLine.stderr).toContain('the commit message contains 1 AWS credential');
+    expect(flat(hashLine.stderr)).toContain('the commit message contains 1 AWS credential');
 
     const scissors = `subject\n# ------------------------ >8 ------------------------\n+k = ${freshKeyId()}\n`;
     repo.write('.git/COMMIT_MSG_TEST', scissors);

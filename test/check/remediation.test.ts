@@ -93,7 +93,7 @@ describe('remediation fits the situation', () => {
     repo.gitOk('push', '--quiet', '--no-verify', 'origin', 'HEAD:main');
     const commit = repo.gitOk('rev-parse', 'HEAD').trim();
     const { stderr, report } = json(repo, ['--all']);
-    expect(report.findings[0]).toMatchObject({ exposure: 'pushed', commits: [commit], remoteRefs: ['origin/main'] });
+    expect(report.findings[0]).toMatchObject({ exposure: 'pushed', commits: [commit], remoteRefs: ['origin/main'], remotes: [{ remote: 'origin', refs: ['origin/main'] }] });
     expect(report.remediation.situation).toBe('pushed');
     expect(report.remediation.plan.map((step: { title: string }) => step.title)).toEqual([
       'Deactivate the exposed key now, then replace it',
@@ -147,13 +147,19 @@ describe('remediation fits the situation', () => {
     expect(report.findings.map((f: { path: string; exposure: string }) => [f.path, f.exposure])).toEqual([['deploy.sh', 'pushed']]);
   });
 
-  it('a lookup that cannot finish in time says "unknown" rather than hang', () => {
+  it('partial: with no time to search, it says how much was searched and how to finish; the next run answers exactly', () => {
     const { repo } = repositoryWithRemote();
     repo.gitOk('add', '.');
-    const { report, stderr } = json(repo, [], { KEYGUARD_EXPOSURE_TIMEOUT_MS: '0' }); // no time at all: nothing can be looked up
-    expect(report.findings[0].exposure).toBe('unknown');
-    expect(stderr).toContain('pushed or not: unknown');
-    expect(stderr).toContain('git log --oneline --remotes -S');
+    const { report, stderr } = json(repo, [], { KEYGUARD_EXPOSURE_TIMEOUT_MS: '0' });
+    expect(report.findings[0]).toMatchObject({ exposure: 'partial', commitsSearched: 0, commitsInHistory: 1 });
+    expect(report.remediation.situation).toBe('partial');
+    expect(report.remediation.plan).toBeUndefined();
+    expect(stderr).toContain('in no commit among the newest 0 of 1 commit; the rest not searched yet');
+    expect(stderr).toContain('git add -- notes/day3.md'); // the staged plan
+    expect(stderr).toContain('To search the rest now: `KEYGUARD_EXPOSURE_TIMEOUT_MS=600000 keyguard check`');
+    expect(stderr).not.toContain('Treat the key as compromised');
+    // The search goes on where it stopped: the next run has time, and answers exactly.
+    expect(json(repo, []).report.findings[0]).toMatchObject({ exposure: 'staged', commitsSearched: 1 });
   });
 
   it('the pre-push report says the key is in a commit and how to rewrite it', () => {
@@ -229,5 +235,65 @@ describe('keyguard incident', () => {
     const result = repo.keyguard(['incident', 'hello']);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('is not an access key ID');
+  });
+});
+
+describe('the smaller things', () => {
+  it('commit-msg: the plan also says what to do if the key was pasted elsewhere', () => {
+    const repo = Sandbox.create();
+    sandboxes.push(repo);
+    repo.installHook(undefined, ['commit-msg']);
+    repo.write('a.txt', 'a\n').gitOk('add', '.');
+    const result = repo.git('commit', '-m', `deploy with ${keyIdForAccount(ACCOUNT)}`);
+    expect(result.status).not.toBe(0);
+    expect(flat(result.stderr)).toContain('Write the commit message again without the credential');
+    expect(flat(result.stderr)).toContain('if you also pasted it somewhere (chat, e-mail, a ticket), deactivate and replace it');
+  });
+
+  it('incident accepts the line the check reported for a secret access key: the plan is for the key ID beside it', () => {
+    const { repo, keyId } = repositoryWithRemote(); // line 2: key ID, line 3: its secret
+    repo.gitOk('add', '.');
+    const secretLine = repo.findings().findings.find((f) => f.kind === 'secret-access-key')!;
+    expect(secretLine.line).toBe(3);
+    const result = repo.keyguard(['incident', `notes/day3.md:${secretLine.line}`]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(`keyguard incident: ${keyId}`);
+    // A secret alone: how to find its key ID, in one line.
+    repo.write('alone.ini', `aws_secret_access_key = ${freshSecret()}\n`);
+    const alone = repo.keyguard(['incident', 'alone.ini:1']);
+    expect(alone.status).toBe(2);
+    expect(alone.stderr).toContain('alone.ini:1 holds a secret access key without its access key ID');
+  });
+
+  it.each([
+    ['a branch without upstream, with a remote branch', true, /`keyguard check --history origin\/main\.\.HEAD`/],
+    ['no remote at all', false, /`keyguard check --history` \(the whole history/],
+  ])('the command to check before pushing works on %s', (_name, withRemote, suggestion) => {
+    const made = withRemote ? repositoryWithRemote() : undefined;
+    const repo = made?.repo ?? Sandbox.create();
+    if (!made) {
+      sandboxes.push(repo);
+      repo.write('notes/day3.md', `aws_access_key_id = ${keyIdForAccount(ACCOUNT)}\n`);
+    }
+    repo.gitOk('checkout', '--quiet', '-b', 'topic');
+    repo.gitOk('add', '.');
+    repo.gitOk('commit', '--no-verify', '-m', 'notes');
+    const { stderr } = json(repo, ['--all']);
+    expect(stderr).toMatch(suggestion);
+    const command = /`(keyguard check --history[^`]*)`/.exec(stderr)![1]!.split(' ').slice(1);
+    const result = repo.keyguard(command);
+    expect(result.status, result.stderr).toBe(1); // it runs, and finds the key in the commit to rewrite
+  });
+
+  it('--no-verify: what the report says it would lead to is true with and without the pre-push hook', () => {
+    const repo = Sandbox.create();
+    sandboxes.push(repo);
+    repo.installHook(undefined, ['pre-commit']);
+    repo.write('a.ini', `aws_access_key_id = ${keyIdForAccount(ACCOUNT)}\n`).gitOk('add', '.');
+    expect(flat(repo.git('commit', '-m', 'a').stderr)).toContain('Bypassing this check with --no-verify would publish the key with your next push');
+    repo.installHook(undefined, ['pre-commit', 'pre-push']);
+    const guarded = flat(repo.git('commit', '-m', 'a').stderr);
+    expect(guarded).toContain('Committing with --no-verify would put the key in your history: the pre-push hook would then stop the push');
+    expect(guarded).not.toContain('would publish the key');
   });
 });

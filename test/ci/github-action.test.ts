@@ -110,7 +110,7 @@ const pullRequest = (s: Story) => ({
   repository: { default_branch: 'main' },
 });
 
-const redacted = (key: string) => `${key.slice(0, 4)}...${key.slice(-4)}`;
+const redacted = (key: string) => `${key.slice(0, 4)}...${key.slice(-2)}`;
 
 describe('the GitHub Action', () => {
   it('action.yml runs ci/github-action.sh with every input passed as INPUT_*', () => {

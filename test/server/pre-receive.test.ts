@@ -87,10 +87,12 @@ describe('keyguard pre-receive, through real pushes', () => {
     const commit = clone.gitOk('rev-parse', 'HEAD').trim();
     const push = clone.git('push', 'origin', 'main');
     expect(push.status).not.toBe(0);
-    expect(push.stderr).toContain('remote: keyguard: push blocked: 2 AWS credentials in 1 commit about to be pushed.');
+    expect(push.stderr).toContain('remote: keyguard: push blocked: 1 AWS credential in 1 commit about to be pushed.');
+    expect(push.stderr).toContain('with its secret access key');
+    for (const line of push.stderr.split('\n')) expect(line.trimEnd().length, line).toBeLessThanOrEqual(80);
     expect(push.stderr).toContain(`commit ${commit}`);
     expect(push.stderr).toContain('config/deploy.ini');
-    expect(push.stderr).toContain(`${keyId.slice(0, 4)}...${keyId.slice(-4)}`);
+    expect(push.stderr).toContain(`${keyId.slice(0, 4)}...${keyId.slice(-2)}`);
     expect(push.stderr).toContain('git rebase -i');
     expect(push.stderr).toContain('The server rejected the push and kept nothing of it.');
     expect(push.stderr).toMatch(/pre-receive hook declined/);

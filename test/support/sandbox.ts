@@ -183,9 +183,14 @@ export interface JsonFinding {
   accountId?: string;
   encoding?: string;
   commit?: string;
-  exposure?: 'staged' | 'committed' | 'pushed' | 'unknown';
+  exposure?: 'staged' | 'partial' | 'committed' | 'pushed' | 'unknown';
   commits?: string[];
   remoteRefs?: string[];
+  remotes?: { remote: string; refs: string[] }[];
+  commitsSearched?: number;
+  commitsInHistory?: number;
+  filesNotSearched?: number;
+  exposureNote?: string;
 }
 
 export function makeExecutable(path: string): void {
