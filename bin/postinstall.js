@@ -61,7 +61,7 @@ function topLevelManifests(nodeModules) {
 /**
  * Only a direct dependency of the root project installs hooks: keyguard must be the project's own
  * node_modules/keyguard, and either the project lists it or no other installed package does (npm
- * writes package.json after install scripts, so `npm install -D keyguard` is not listed yet). A
+ * writes package.json after install scripts, so keyguard, being installed (`npm install -D <tarball>`), is not listed yet). A
  * package that depends on keyguard must not set up git hooks in its users' repositories.
  */
 function directDependency(projectDir) {
