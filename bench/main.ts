@@ -11,6 +11,7 @@ import { interleaved, peakRss, type Command } from './measure.js';
 import { freshKeyId } from '../src/fake-keys.js';
 import { measureHugeFile, type HugeFileFigures } from './huge-file.js';
 import { freshContent, syntheticRepository } from './synthetic-repo.js';
+import { measurePreReceive, type PreReceiveFigures } from './pre-receive.js';
 
 /**
  * `npm run bench`: keyguard against node's own start-up, plain git, and git-secrets (where it is
@@ -26,11 +27,19 @@ const { values } = parseArgs({
     cache: { type: 'string' },
     json: { type: 'string' },
     'huge-mb': { type: 'string', default: '1024' },
+    'push-commits': { type: 'string', default: '1000' },
     'history-commits': { type: 'string', default: '20000' },
     'history-runs': { type: 'string' },
     only: { type: 'string' },
   },
 });
+
+/** The parts of the benchmark to run (`--only pre-receive,whole`); all by default. */
+const SECTIONS = ['commit', 'whole', 'huge', 'detector', 'pre-receive', 'exposure'] as const;
+const only = values.only?.split(',').map((name) => name.trim());
+const unknownSection = only?.find((name) => !(SECTIONS as readonly string[]).includes(name));
+if (unknownSection) throw new Error(`--only takes ${SECTIONS.join(', ')} (got "${unknownSection}")`);
+const runs_ = (section: (typeof SECTIONS)[number]) => only === undefined || only.includes(section);
 
 const PROJECT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const files = Number(values.files);
@@ -186,48 +195,67 @@ async function main(): Promise<void> {
   const tracked = sh(repo, 'git', ['ls-files']).split('\n');
   const pick = (count: number) => tracked.filter((path) => path.endsWith('.ts')).slice(0, count);
   const scenarios: Scenario[] = [];
-  try {
-    const oneBytes = stageFiles(repo, pick(1), 24 * 1024, 100);
-    scenarios.push(runScenario('1 staged file', repo, bin, env, oneBytes, gitSecrets));
-    reset(repo);
-    const manyBytes = stageFiles(repo, pick(1000), 20 * 1024, 200);
-    scenarios.push(runScenario('1,000 staged files', repo, bin, env, manyBytes, gitSecrets));
-    reset(repo);
-    // The worst case for one file: a line the launcher's prefilter cannot rule out (a 40+ character
-    // base64 run, as in a lock file's integrity hash), so node starts and scans.
-    const [hashed] = pick(1);
-    const hashedBytes = stageFiles(repo, [hashed!], 24 * 1024, 100);
-    appendFileSync(join(repo, hashed!), `const integrity = "sha512-${createHash('sha512').update('keyguard bench').digest('base64')}";\n`);
-    sh(repo, 'git', ['add', '--', hashed!]);
-    scenarios.push(runScenario('1 file, prefilter passes', repo, bin, env, hashedBytes, gitSecrets));
-  } finally {
-    reset(repo);
+  if (runs_('commit')) {
+    try {
+      const oneBytes = stageFiles(repo, pick(1), 24 * 1024, 100);
+      scenarios.push(runScenario('1 staged file', repo, bin, env, oneBytes, gitSecrets));
+      reset(repo);
+      const manyBytes = stageFiles(repo, pick(1000), 20 * 1024, 200);
+      scenarios.push(runScenario('1,000 staged files', repo, bin, env, manyBytes, gitSecrets));
+      reset(repo);
+      // The worst case for one file: a line the launcher's prefilter cannot rule out (a 40+ character
+      // base64 run, as in a lock file's integrity hash), so node starts and scans.
+      const [hashed] = pick(1);
+      const hashedBytes = stageFiles(repo, [hashed!], 24 * 1024, 100);
+      appendFileSync(join(repo, hashed!), `const integrity = "sha512-${createHash('sha512').update('keyguard bench').digest('base64')}";\n`);
+      sh(repo, 'git', ['add', '--', hashed!]);
+      scenarios.push(runScenario('1 file, prefilter passes', repo, bin, env, hashedBytes, gitSecrets));
+    } finally {
+      reset(repo);
+    }
   }
 
-  log('--all and --history');
-  const wholeRuns = Math.max(3, Math.ceil(runs / 3));
-  const whole = interleaved(
-    [
-      { label: 'all', command: process.execPath, args: [bin, 'check', '--all'], options: { cwd: repo, env } },
-      { label: 'history', command: process.execPath, args: [bin, 'check', '--history'], options: { cwd: repo, env } },
-    ],
-    wholeRuns,
-  );
-  const allRss = peakRss(bin, ['check', '--all'], { cwd: repo, env });
-  const historyRss = peakRss(bin, ['check', '--history'], { cwd: repo, env });
+  let whole: Results['whole'];
+  if (runs_('whole')) {
+    log('--all and --history');
+    const wholeRuns = Math.max(3, Math.ceil(runs / 3));
+    const times = interleaved(
+      [
+        { label: 'all', command: process.execPath, args: [bin, 'check', '--all'], options: { cwd: repo, env } },
+        { label: 'history', command: process.execPath, args: [bin, 'check', '--history'], options: { cwd: repo, env } },
+      ],
+      wholeRuns,
+    );
+    const allRssMB = peakRss(bin, ['check', '--all'], { cwd: repo, env });
+    const historyRssMB = peakRss(bin, ['check', '--history'], { cwd: repo, env });
+    whole = { allMs: times.get('all')!, historyMs: times.get('history')!, allRssMB, historyRssMB };
+  }
 
   const hugeMB = Number(values['huge-mb']);
   let huge: HugeFileFigures | undefined;
-  if (hugeMB > 0) {
+  if (hugeMB > 0 && runs_('huge')) {
     log(`a ${hugeMB} MB modified file`);
     huge = measureHugeFile(bin, env, hugeMB, { oldKey: freshKeyId(), newKey: freshKeyId() });
   }
-  log('the exposure lookup on a long history');
-  const exposure = await exposureFigures(env);
+  let exposure: ExposureFigures | undefined;
+  if (runs_('exposure')) {
+    log('the exposure lookup on a long history');
+    exposure = await exposureFigures(env);
+  }
 
-  log('the detector alone');
-  const detectorModule = (await import(pathToFileURL(join(PROJECT, 'dist', 'index.js')).href)) as { scanText: (text: string) => unknown[] };
-  const detector: DetectorFigures = measureDetector(detectorModule.scanText, 3);
+  let detector: DetectorFigures | undefined;
+  if (runs_('detector')) {
+    log('the detector alone');
+    const detectorModule = (await import(pathToFileURL(join(PROJECT, 'dist', 'index.js')).href)) as { scanText: (text: string) => unknown[] };
+    detector = measureDetector(detectorModule.scanText, 3);
+  }
+
+  let preReceive: PreReceiveFigures | undefined;
+  const pushCommits = Number(values['push-commits']);
+  if (pushCommits > 0 && runs_('pre-receive')) {
+    log(`the server hook: a push of ${pushCommits} new commits`);
+    preReceive = await measurePreReceive(bin, repo, env, pushCommits, Math.max(3, Math.ceil(runs / 3)));
+  }
 
   const repoBytes = Number(sh(repo, 'git', ['count-objects', '-v']).match(/size-pack: (\d+)/)?.[1] ?? 0) * 1024;
   const machine = {
@@ -243,9 +271,10 @@ async function main(): Promise<void> {
     repository: { files, commits: Number(values.commits), packedBytes: repoBytes, path: repo },
     runs,
     scenarios,
-    whole: { allMs: whole.get('all')!, historyMs: whole.get('history')!, allRssMB: allRss, historyRssMB: historyRss },
+    whole,
     detector,
     huge,
+    preReceive,
     exposure,
   };
   const jsonPath = resolve(values.json ?? join(cacheDir, 'bench-results.json'));
@@ -259,63 +288,82 @@ type Results = {
   repository: { files: number; commits: number; packedBytes: number };
   runs: number;
   scenarios: Scenario[];
-  whole: { allMs: number; historyMs: number; allRssMB: number; historyRssMB: number };
-  detector: DetectorFigures;
+  whole?: { allMs: number; historyMs: number; allRssMB: number; historyRssMB: number };
+  detector?: DetectorFigures;
   huge?: HugeFileFigures;
-  exposure: ExposureFigures;
+  preReceive?: PreReceiveFigures;
+  exposure?: ExposureFigures;
 };
 
 function report(r: Results): string {
   const ms = (n: number | undefined) => (n === undefined ? 'n/a' : `${n.toFixed(1)} ms`);
-  const [one, many, worst] = r.scenarios as [Scenario, Scenario, Scenario];
+  const check = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const ratio = (a: number, b: number) => (a / b).toFixed(2);
   const lines: string[] = [];
+  const ratios: string[] = [];
   lines.push(`Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGB} GB; ${r.machine.node}; ${r.machine.git}`);
   lines.push(`Repository: ${r.repository.files} files, ${r.repository.commits} commits (${(r.repository.packedBytes / 1024 ** 2).toFixed(0)} MB packed); medians of ${r.runs} interleaved runs`);
   lines.push('');
-  const size = (bytes: number) => (bytes >= 1024 ** 2 ? `${(bytes / 1024 ** 2).toFixed(1)} MB` : `${(bytes / 1024).toFixed(0)} KB`);
-  lines.push(`| what | ${r.scenarios.map((s) => `${s.label} (${size(s.stagedBytes)})`).join(' | ')} |`);
-  lines.push(`|---|${r.scenarios.map(() => '---|').join('')}`);
-  const row = (what: string, cell: (s: Scenario) => string) => lines.push(`| ${what} | ${r.scenarios.map(cell).join(' | ')} |`);
-  row('`node -e 0`', (s) => ms(s.nodeStart));
-  row('`git diff --cached --name-only`', (s) => ms(s.gitNameOnly));
-  row('`git diff --cached` to /dev/null', (s) => ms(s.gitDiff));
-  row('`keyguard check`', (s) => ms(s.keyguardCheck));
-  row('keyguard hook, cost added to `git commit`', (s) => ms(s.hookCost));
-  row('git-secrets hook, cost added to `git commit`', (s) => (s.gitSecretsHookCost === undefined ? 'not installed (apt install git-secrets)' : ms(s.gitSecretsHookCost)));
-  row('peak memory of `keyguard check`', (s) => `${s.keyguardRssMB.toFixed(0)} MB`);
-  lines.push('');
-  lines.push(`| whole repository | time | peak memory |`);
-  lines.push('|---|---|---|');
-  lines.push(`| \`keyguard check --all\` | ${ms(r.whole.allMs)} | ${r.whole.allRssMB.toFixed(0)} MB |`);
-  lines.push(`| \`keyguard check --history\` | ${ms(r.whole.historyMs)} | ${r.whole.historyRssMB.toFixed(0)} MB |`);
-  lines.push('');
-  lines.push('| detector alone (one core) | 100 MB | time 100 MB / time 10 MB |');
-  lines.push('|---|---|---|');
-  lines.push(`| ordinary text | ${r.detector.ordinaryMBps.toFixed(0)} MB/s | ${r.detector.ordinaryLinearity.toFixed(1)} |`);
-  lines.push(`| adversarial near-matches | ${r.detector.adversarialMBps.toFixed(0)} MB/s | ${r.detector.adversarialLinearity.toFixed(1)} |`);
-  lines.push(`| hex- and escape-heavy text (every decoder) | ${r.detector.encodedMBps.toFixed(0)} MB/s | ${r.detector.encodedLinearity.toFixed(1)} |`);
-  lines.push('');
-  const check = (ok: boolean) => (ok ? 'met' : 'NOT met');
-  const ratio = (a: number, b: number) => (a / b).toFixed(2);
-  lines.push('Ratios (targets):');
-  lines.push(`- 1 file: hook cost / node start-up = ${ratio(one.hookCost, one.nodeStart)} (at most 1.3: ${check(one.hookCost <= 1.3 * one.nodeStart)})`);
-  lines.push(`- 1,000 files: hook cost / (node start-up + git diff --cached) = ${ratio(many.hookCost, many.nodeStart + many.gitDiff)} (at most 1.5: ${check(many.hookCost <= 1.5 * (many.nodeStart + many.gitDiff))})`);
-  lines.push(`- 1 file, prefilter passes (node runs): hook cost / node start-up = ${ratio(worst.hookCost, worst.nodeStart)} (the worst case for one file; no target)`);
-  lines.push(`- keyguard check / git diff --cached = ${ratio(one.keyguardCheck, one.gitDiff)} (1 file), ${ratio(many.keyguardCheck, many.gitDiff)} (1,000 files)`);
-  for (const s of r.scenarios) {
-    if (s.gitSecretsHookCost === undefined) continue;
-    const target = s === worst ? 'for reference: no target' : `below 1: ${check(s.hookCost < s.gitSecretsHookCost)}`;
-    lines.push(`- ${s.label}: keyguard hook / git-secrets hook = ${ratio(s.hookCost, s.gitSecretsHookCost)} (${target})`);
+  if (r.scenarios.length === 3) {
+    const [one, many, worst] = r.scenarios as [Scenario, Scenario, Scenario];
+    const size = (bytes: number) => (bytes >= 1024 ** 2 ? `${(bytes / 1024 ** 2).toFixed(1)} MB` : `${(bytes / 1024).toFixed(0)} KB`);
+    lines.push(`| what | ${r.scenarios.map((s) => `${s.label} (${size(s.stagedBytes)})`).join(' | ')} |`);
+    lines.push(`|---|${r.scenarios.map(() => '---|').join('')}`);
+    const row = (what: string, cell: (s: Scenario) => string) => lines.push(`| ${what} | ${r.scenarios.map(cell).join(' | ')} |`);
+    row('`node -e 0`', (s) => ms(s.nodeStart));
+    row('`git diff --cached --name-only`', (s) => ms(s.gitNameOnly));
+    row('`git diff --cached` to /dev/null', (s) => ms(s.gitDiff));
+    row('`keyguard check`', (s) => ms(s.keyguardCheck));
+    row('keyguard hook, cost added to `git commit`', (s) => ms(s.hookCost));
+    row('git-secrets hook, cost added to `git commit`', (s) => (s.gitSecretsHookCost === undefined ? 'not installed (apt install git-secrets)' : ms(s.gitSecretsHookCost)));
+    row('peak memory of `keyguard check`', (s) => `${s.keyguardRssMB.toFixed(0)} MB`);
+    lines.push('');
+    ratios.push(`- 1 file: hook cost / node start-up = ${ratio(one.hookCost, one.nodeStart)} (at most 1.3: ${check(one.hookCost <= 1.3 * one.nodeStart)})`);
+    ratios.push(`- 1,000 files: hook cost / (node start-up + git diff --cached) = ${ratio(many.hookCost, many.nodeStart + many.gitDiff)} (at most 1.5: ${check(many.hookCost <= 1.5 * (many.nodeStart + many.gitDiff))})`);
+    ratios.push(`- 1 file, prefilter passes (node runs): hook cost / node start-up = ${ratio(worst.hookCost, worst.nodeStart)} (the worst case for one file; no target)`);
+    ratios.push(`- keyguard check / git diff --cached = ${ratio(one.keyguardCheck, one.gitDiff)} (1 file), ${ratio(many.keyguardCheck, many.gitDiff)} (1,000 files)`);
+    for (const s of r.scenarios) {
+      if (s.gitSecretsHookCost === undefined) continue;
+      const target = s === worst ? 'for reference: no target' : `below 1: ${check(s.hookCost < s.gitSecretsHookCost)}`;
+      ratios.push(`- ${s.label}: keyguard hook / git-secrets hook = ${ratio(s.hookCost, s.gitSecretsHookCost)} (${target})`);
+    }
+    ratios.push(`- memory: ${many.keyguardRssMB.toFixed(0)} MB for the 20 MB change (under 150: ${check(many.keyguardRssMB < 150)})`);
   }
-  lines.push(`- detector: ${r.detector.ordinaryMBps.toFixed(0)} MB/s ordinary (at least 200: ${check(r.detector.ordinaryMBps >= 200)}), ${r.detector.adversarialMBps.toFixed(0)} MB/s adversarial (at least 50: ${check(r.detector.adversarialMBps >= 50)}), linear within 12x: ${check(r.detector.ordinaryLinearity <= 12 && r.detector.adversarialLinearity <= 12 && r.detector.encodedLinearity <= 12)}`);
-  lines.push(`- memory: ${many.keyguardRssMB.toFixed(0)} MB for the 20 MB change (under 150: ${check(many.keyguardRssMB < 150)}), ${r.whole.historyRssMB.toFixed(0)} MB for --history (under 300: ${check(r.whole.historyRssMB < 300)})`);
+  if (r.whole) {
+    lines.push(`| whole repository | time | peak memory |`);
+    lines.push('|---|---|---|');
+    lines.push(`| \`keyguard check --all\` | ${ms(r.whole.allMs)} | ${r.whole.allRssMB.toFixed(0)} MB |`);
+    lines.push(`| \`keyguard check --history\` | ${ms(r.whole.historyMs)} | ${r.whole.historyRssMB.toFixed(0)} MB |`);
+    lines.push('');
+    ratios.push(`- memory: ${r.whole.historyRssMB.toFixed(0)} MB for --history (under 300: ${check(r.whole.historyRssMB < 300)})`);
+  }
+  if (r.preReceive) {
+    const p = r.preReceive;
+    lines.push(`| server hook, push of ${p.commits.toLocaleString('en')} new commits | time | peak memory |`);
+    lines.push('|---|---|---|');
+    lines.push(`| \`git push\` without a hook | ${ms(p.pushWithoutHookMs)} | |`);
+    lines.push(`| \`git push\` with keyguard's pre-receive hook | ${ms(p.pushWithHookMs)} | |`);
+    lines.push(`| \`keyguard pre-receive\` alone (median; slowest run) | ${ms(p.hookMs)}; ${ms(p.hookMaxMs)} | ${p.hookRssMB.toFixed(0)} MB |`);
+    lines.push('');
+    ratios.push(`- server hook: ${p.commits} new commits decided in ${(p.hookMs / 1000).toFixed(2)} s, slowest run ${(p.hookMaxMs / 1000).toFixed(2)} s (within 5 s: ${check(p.hookMaxMs < 5000)})`);
+  }
+  if (r.detector) {
+    lines.push('| detector alone (one core) | 100 MB | time 100 MB / time 10 MB |');
+    lines.push('|---|---|---|');
+    lines.push(`| ordinary text | ${r.detector.ordinaryMBps.toFixed(0)} MB/s | ${r.detector.ordinaryLinearity.toFixed(1)} |`);
+    lines.push(`| adversarial near-matches | ${r.detector.adversarialMBps.toFixed(0)} MB/s | ${r.detector.adversarialLinearity.toFixed(1)} |`);
+    lines.push(`| hex- and escape-heavy text (every decoder) | ${r.detector.encodedMBps.toFixed(0)} MB/s | ${r.detector.encodedLinearity.toFixed(1)} |`);
+    lines.push('');
+    ratios.push(`- detector: ${r.detector.ordinaryMBps.toFixed(0)} MB/s ordinary (at least 200: ${check(r.detector.ordinaryMBps >= 200)}), ${r.detector.adversarialMBps.toFixed(0)} MB/s adversarial (at least 50: ${check(r.detector.adversarialMBps >= 50)}), linear within 12x: ${check(r.detector.ordinaryLinearity <= 12 && r.detector.adversarialLinearity <= 12 && r.detector.encodedLinearity <= 12)}`);
+  }
   if (r.huge) {
     const h = r.huge;
-    lines.push(
+    ratios.push(
       `- a ${h.megabytes} MB modified file with a new key: ${(h.checkMs / 1000).toFixed(1)} s, peak memory ${h.peakRssMB.toFixed(0)} MB (under 300: ${check(h.peakRssMB < 300)}), ${h.findings} finding (1 expected: ${check(h.findings === 1)})`,
     );
   }
-  lines.push('', ...exposureReport(r.exposure));
+  lines.push('Ratios (targets):', ...ratios);
+  if (r.exposure) lines.push('', ...exposureReport(r.exposure));
   return `${lines.join('\n')}\n`;
 }
 

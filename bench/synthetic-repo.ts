@@ -236,3 +236,25 @@ export async function syntheticRepository(options: SyntheticOptions, log: (line:
   writeFileSync(ready, `${new Date().toISOString()}\n`);
   return repo;
 }
+
+/**
+ * `count` new commits on `branch`, starting from `from`, each changing one to three existing files
+ * (small edits of mid-size files, as a day of pushes brings), through `git fast-import`.
+ */
+export async function appendCommits(repo: string, options: { branch: string; from: string; count: number; seed: number }): Promise<void> {
+  const paths = git(repo, ['ls-tree', '-r', '--name-only', options.from]).trim().split('\n');
+  const w = writerFor(options.seed);
+  let time = 1_800_000_000;
+  await fastImportInto(repo, async (write) => {
+    for (let mark = 1; mark <= options.count; mark++) {
+      await write(`commit refs/heads/${options.branch}\nmark :${mark}\ncommitter Bench <bench@example.invalid> ${time++} +0000\n${fastImportData(w.sentence(8))}`);
+      await write(mark === 1 ? `from ${options.from}\n` : `from :${mark - 1}\n`);
+      const changed = 1 + w.int(3);
+      for (let k = 0; k < changed; k++) {
+        const path = paths[w.int(paths.length)]!;
+        const content = path.endsWith('.json') ? w.lockfile(4000 + w.int(8000)) : w.typescript(2000 + w.int(8000));
+        await write(`M 100644 inline ${path}\n${fastImportData(content)}`);
+      }
+    }
+  });
+}

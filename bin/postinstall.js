@@ -63,7 +63,7 @@ function topLevelManifests(nodeModules) {
 /**
  * Only a direct dependency of the root project installs hooks: keyguard must be the project's own
  * node_modules/keyguard, and either the project lists it or no other installed package does (npm
- * writes package.json after install scripts, so `npm install -D keyguard` is not listed yet). A
+ * writes package.json after install scripts, so keyguard, being installed (`npm install -D <tarball>`), is not listed yet). A
  * package that depends on keyguard must not set up git hooks in its users' repositories.
  */
 function directDependency(projectDir) {
@@ -91,9 +91,9 @@ function plugAndPlayDependency(projectDir) {
 /** How a project adds keyguard with the package manager running this script. */
 function addCommand() {
   const manager = /^(pnpm|yarn)\//.exec(env.npm_config_user_agent || '');
-  if (manager && manager[1] === 'pnpm') return 'pnpm add --save-dev keyguard --allow-build=keyguard';
-  if (manager && manager[1] === 'yarn') return 'yarn add --dev keyguard';
-  return 'npm install --save-dev keyguard';
+  if (manager && manager[1] === 'pnpm') return 'pnpm add --save-dev <keyguard tarball or git URL> --allow-build=keyguard';
+  if (manager && manager[1] === 'yarn') return 'yarn add --dev keyguard@<keyguard tarball or git URL>';
+  return 'npm install --save-dev <keyguard tarball or git URL>';
 }
 
 /**

@@ -1,113 +1,119 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closest, parseOptions, requestedFormat, UsageError, type OptionSpecs, type ParsedValues } from './args.js';
 import { BACKEND_CHOICES, backendFromEnv, type BackendChoice } from './git/open.js';
 import { EXIT_CLEAN, EXIT_ERROR, type ExitCode, type Io } from './commands/io.js';
 import { check, OUTPUT_FORMATS, type OutputFormat } from './commands/check.js';
 import { VERSION } from './version.js';
 
-/** Argument parsing only: each command lives in src/commands/ and is loaded when it runs. */
+/**
+ * Argument parsing only: each command lives in src/commands/ and is loaded when it runs. Every
+ * command takes --help/-h and --version/-v (on `check`, -v is --verbose, as it always was; its
+ * --version is spelt out). The help text is cold code (src/commands/help.ts).
+ */
 
-const USAGE = `keyguard ${VERSION}: keeps AWS credentials out of git.
+const HELP = { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } } as const satisfies OptionSpecs;
+const HELP_CHECK = { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } } as const satisfies OptionSpecs;
 
-Usage:
-  keyguard check [options]              scan what is staged for the next commit (the pre-commit hook)
-  keyguard check --files <path>...      scan these files (staged version if tracked, else from disk)
-  keyguard check --all                  scan every tracked file
-  keyguard check --history [<range>]    scan every commit reachable from HEAD, or a range (origin/main..HEAD)
-  keyguard baseline                     record what the repository already contains, so only new keys block
-  keyguard incident <key ID | path:line> the full plan for a key that escaped, and a script to check every region
-  keyguard incident <key ID> --collect  a script (read-only AWS CLI calls) that collects what the key did, into a folder
-  keyguard incident --review <folder>   what the collected files show the key did, the commands that undo it,
-                                        and a draft reply to AWS support
-  keyguard install [--quiet]            set up the git hooks (husky) in this project, for every clone
-  keyguard uninstall                    remove exactly what install added
-  keyguard doctor                       say whether this clone is protected, and how to fix it
-  keyguard demo                         show a commit with a fresh fake key being blocked
-  keyguard help                         this text
+export const COMMAND_OPTIONS = {
+  check: {
+    files: { type: 'boolean' },
+    all: { type: 'boolean' },
+    history: { type: 'boolean' },
+    'allow-shallow': { type: 'boolean' },
+    format: { type: 'string', choices: OUTPUT_FORMATS },
+    verbose: { type: 'boolean', short: 'v' },
+    color: { type: 'boolean' },
+    backend: { type: 'string', choices: BACKEND_CHOICES },
+    ...HELP_CHECK,
+  },
+  ci: {
+    range: { type: 'string', value: '<range>' },
+    format: { type: 'string', choices: OUTPUT_FORMATS },
+    output: { type: 'string', value: '<file>' },
+    fail: { type: 'boolean' },
+    'allow-shallow': { type: 'boolean' },
+    wants: { type: 'boolean' },
+    ...HELP,
+  },
+  'pre-receive': { ...HELP },
+  baseline: { ...HELP },
+  incident: {
+    script: { type: 'boolean' },
+    commit: { type: 'string', value: '<commit>' },
+    collect: { type: 'boolean' },
+    review: { type: 'string', value: '<folder>' },
+    undo: { type: 'boolean' },
+    reply: { type: 'boolean' },
+    since: { type: 'string', value: '<time>' },
+    format: { type: 'string', choices: ['text', 'json'] },
+    ...HELP,
+  },
+  install: { quiet: { type: 'boolean' }, server: { type: 'string', value: '<bare repository>' }, ...HELP },
+  uninstall: { ...HELP },
+  doctor: { ...HELP },
+  demo: { ...HELP },
+  help: { ...HELP },
+  version: { ...HELP },
+} as const satisfies Record<string, OptionSpecs>;
 
-Options for check:
-  --format text|json|sarif   report format on stdout (text: people's report on stderr only)
-  --verbose, -v              also say what was scanned (files, bytes, what was skipped)
-  --no-color                 no colours (also: NO_COLOR=1; colours only ever on a terminal)
-  --backend auto|git|isomorphic-git
-                             how to read the repository (default auto: git if installed)
+export type CommandName = keyof typeof COMMAND_OPTIONS;
+export const COMMANDS = Object.keys(COMMAND_OPTIONS) as CommandName[];
 
-Options for incident --review <folder>:
-  --undo                     print only the undo script     --reply   only the draft reply to AWS support
-  --collect                  print only the next round's collect script (the credentials made from the key)
-  --format json              the whole review as JSON
-  --since <time>             leave out events before this time (2026-03-01T21:00:00Z): your own use of the key
-  Exit code 2 when a collected file is missing, failed or malformed (the review lists them).
+async function showHelp(io: Io, command?: CommandName): Promise<ExitCode> {
+  const { helpText } = await import('./commands/help.js');
+  io.stdout.write(helpText(command, io));
+  return EXIT_CLEAN;
+}
 
-Exit codes: 0 nothing found, 1 credentials found (the commit is blocked), 2 error
-(keyguard could not read what is staged, bad usage): the commit is blocked too.
-`;
+function parse<C extends CommandName>(command: C, args: string[], positionals = false) {
+  return parseOptions(args, COMMAND_OPTIONS[command], command, { positionals });
+}
 
-const CHECK_OPTIONS = {
-  files: { type: 'boolean' },
-  all: { type: 'boolean' },
-  history: { type: 'boolean' },
-  format: { type: 'string', default: 'text' },
-  verbose: { type: 'boolean', short: 'v' },
-  color: { type: 'boolean', default: true },
-  'no-color': { type: 'boolean' },
-  backend: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
-
-const INCIDENT_OPTIONS = {
-  script: { type: 'boolean' },
-  commit: { type: 'string' },
-  collect: { type: 'boolean' },
-  review: { type: 'string' },
-  undo: { type: 'boolean' },
-  reply: { type: 'boolean' },
-  since: { type: 'string' },
-  format: { type: 'string', default: 'text' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
-
-class UsageError extends Error {}
-
-function oneOf<T extends string>(value: string, allowed: readonly T[], option: string): T {
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`--${option} must be one of ${allowed.join(', ')} (got "${value}").`);
+/** --help and --version, which every command answers before doing anything else. */
+async function answeredHelpOrVersion(command: CommandName, values: { help?: boolean; version?: boolean }, io: Io): Promise<ExitCode | undefined> {
+  if (values.help) return showHelp(io, command);
+  if (values.version) {
+    io.stdout.write(`${VERSION}\n`);
+    return EXIT_CLEAN;
+  }
+  return undefined;
 }
 
 async function runCheck(args: string[], io: Io): Promise<ExitCode> {
-  const { values, positionals } = parseArgs({ args, options: CHECK_OPTIONS, allowPositionals: true, strict: true });
-  if (values.help) {
-    io.stdout.write(USAGE);
-    return EXIT_CLEAN;
-  }
+  const { values, positionals } = parse('check', args, true);
+  const answered = await answeredHelpOrVersion('check', values, io);
+  if (answered !== undefined) return answered;
   if ([values.files, values.all, values.history].filter(Boolean).length > 1) {
     throw new UsageError('--files, --all and --history cannot be combined.');
   }
   if (values.history && positionals.length > 1) throw new UsageError('--history takes one revision range at most.');
+  if (values['allow-shallow'] && !values.history) throw new UsageError('--allow-shallow goes with --history.');
   if (!values.files && !values.history && positionals.length > 0) {
     throw new UsageError(`unexpected argument "${positionals[0]}" (to scan files: keyguard check --files <path>...).`);
   }
   if (values.files && positionals.length === 0) throw new UsageError('--files needs at least one path.');
-  const backend = oneOf<BackendChoice>(values.backend ?? backendFromEnv(io.env) ?? String(io.env.KEYGUARD_BACKEND), BACKEND_CHOICES, 'backend');
+  const backend = values.backend ?? backendFromEnv(io.env);
+  if (backend === undefined) throw new UsageError(`KEYGUARD_BACKEND must be one of ${BACKEND_CHOICES.join(', ')} (got "${io.env.KEYGUARD_BACKEND}").`);
   return check(
     {
       scope: values.files ? 'files' : values.all ? 'all' : values.history ? 'history' : 'staged',
       files: values.files ? positionals : [],
       range: values.history ? positionals[0] : undefined,
-      format: oneOf<OutputFormat>(values.format, OUTPUT_FORMATS, 'format'),
+      allowShallow: values['allow-shallow'] ?? false,
+      format: (values.format ?? 'text') as OutputFormat,
       verbose: values.verbose ?? false,
-      color: values.color && !values['no-color'],
-      backend,
+      color: values.color ?? true,
+      backend: backend as BackendChoice,
     },
     io,
   );
 }
 
-/** The boolean flags a simple command takes; any other argument is a usage error. */
-function flagsOf(args: string[], allowed: string[] = []): Set<string> {
-  const options = Object.fromEntries(allowed.map((name) => [name, { type: 'boolean' as const }]));
-  const { values } = parseArgs({ args, options, strict: true });
-  return new Set(Object.keys(values).filter((name) => values[name] === true));
+/** A command whose only options are --help and --version (and `extra`): its parsed values, or the answer already given. */
+async function simpleCommand<C extends CommandName>(command: C, args: string[], io: Io): Promise<ParsedValues<(typeof COMMAND_OPTIONS)[C]> | ExitCode> {
+  const { values } = parse(command, args);
+  const answered = await answeredHelpOrVersion(command, values as { help?: boolean; version?: boolean }, io);
+  return answered ?? values;
 }
 
 export async function main(argv: string[], io: HookAwareIo): Promise<ExitCode> {
@@ -123,37 +129,66 @@ export async function main(argv: string[], io: HookAwareIo): Promise<ExitCode> {
         if (name === 'pre-commit' || name === 'pre-merge-commit') {
           const presetDiff = args.includes('--staged-diff-on-stdin') ? await io.readStdinBytes() : undefined;
           const backend = backendFromEnv(io.env) ?? 'auto';
-          return await check({ scope: 'staged', files: [], format: 'text', verbose: false, color: true, backend, presetDiff }, io);
+          return await check({ scope: 'staged', files: [], format: 'text', verbose: false, color: true, backend, presetDiff, fromHook: true }, io);
         }
         const { hook } = await import('./commands/hook.js');
         return await hook(name, args, io);
       }
+      case 'ci': {
+        const { values } = parse('ci', rest);
+        const answered = await answeredHelpOrVersion('ci', values, io);
+        if (answered !== undefined) return answered;
+        const { ciCommand } = await import('./commands/ci.js');
+        return await ciCommand(
+          {
+            range: values.range,
+            format: (values.format ?? 'sarif') as OutputFormat,
+            output: values.output,
+            fail: values.fail ?? true,
+            allowShallow: values['allow-shallow'] ?? false,
+            wants: values.wants ?? false,
+          },
+          io,
+        );
+      }
+      case 'pre-receive': {
+        const values = await simpleCommand('pre-receive', rest, io);
+        if (typeof values === 'number') return values;
+        const { preReceiveCommand } = await import('./commands/pre-receive.js');
+        return await preReceiveCommand(io);
+      }
       case 'install': {
-        const flags = flagsOf(rest, ['quiet']);
+        const values = await simpleCommand('install', rest, io);
+        if (typeof values === 'number') return values;
+        if (values.server !== undefined) {
+          if (values.quiet) throw new UsageError('--quiet goes with the project hooks, not with --server.');
+          const { installServerCommand } = await import('./commands/install.js');
+          return await installServerCommand(io, values.server);
+        }
         const { installCommand } = await import('./commands/install.js');
-        return await installCommand(io, flags.has('quiet'));
+        return await installCommand(io, values.quiet ?? false);
       }
       case 'uninstall': {
-        flagsOf(rest);
+        const values = await simpleCommand('uninstall', rest, io);
+        if (typeof values === 'number') return values;
         const { uninstallCommand } = await import('./commands/install.js');
         return await uninstallCommand(io);
       }
       case 'baseline': {
-        flagsOf(rest);
+        const values = await simpleCommand('baseline', rest, io);
+        if (typeof values === 'number') return values;
         const { baselineCommand } = await import('./commands/baseline.js');
         return await baselineCommand(io);
       }
       case 'incident': {
-        const { values, positionals } = parseArgs({ args: rest, options: INCIDENT_OPTIONS, allowPositionals: true, strict: true });
-        if (values.help) {
-          io.stdout.write(USAGE);
-          return EXIT_CLEAN;
-        }
+        const { values, positionals } = parse('incident', rest, true);
+        const answered = await answeredHelpOrVersion('incident', values, io);
+        if (answered !== undefined) return answered;
         const reviewing = values.review !== undefined;
         if (positionals.length > 1 || (!reviewing && positionals.length !== 1)) {
           throw new UsageError('incident takes one access key ID, or the path:line keyguard reported (or --review <folder>).');
         }
-        if (!reviewing && (values.undo || values.reply || values.since !== undefined || values.format !== 'text')) {
+        if (!reviewing && (values.undo || values.reply || values.since !== undefined || values.format !== undefined)) {
           throw new UsageError('--undo, --reply, --since and --format go with --review <folder>.');
         }
         if (values.script && (values.collect || reviewing)) throw new UsageError('--script cannot be combined with --collect or --review.');
@@ -167,42 +202,75 @@ export async function main(argv: string[], io: HookAwareIo): Promise<ExitCode> {
             review: values.review,
             undo: values.undo ?? false,
             reply: values.reply ?? false,
-            format: oneOf<'text' | 'json'>(values.format, ['text', 'json'], 'format'),
+            format: (values.format ?? 'text') as 'text' | 'json',
             since: values.since,
           },
           io,
         );
       }
       case 'doctor': {
-        flagsOf(rest);
+        const values = await simpleCommand('doctor', rest, io);
+        if (typeof values === 'number') return values;
         const { doctorCommand } = await import('./commands/doctor.js');
         return await doctorCommand(io);
       }
       case 'demo': {
+        const values = await simpleCommand('demo', rest, io);
+        if (typeof values === 'number') return values;
         const { demo } = await import('./commands/demo.js');
         return await demo(io);
       }
       case '--version':
+      case '-v':
       case '-V':
-      case 'version':
+      case 'version': {
+        const values = await simpleCommand('version', rest, io);
+        if (typeof values === 'number') return values;
         io.stdout.write(`${VERSION}\n`);
         return EXIT_CLEAN;
+      }
       case undefined:
-      case 'help':
       case '--help':
       case '-h':
-        io.stdout.write(USAGE);
-        return EXIT_CLEAN;
+        return await showHelp(io);
+      case 'help': {
+        const { positionals } = parse('help', rest, true);
+        const topic = positionals[0];
+        if (topic === undefined) return await showHelp(io);
+        if (positionals.length > 1 || !(COMMANDS as string[]).includes(topic)) {
+          throw new UsageError(`there is no command "${topic}"${suggestCommand(topic)}.`);
+        }
+        return await showHelp(io, topic as CommandName);
+      }
       default:
-        throw new UsageError(`unknown command "${command}".`);
+        throw new UsageError(
+          command.startsWith('-') ? `unknown option ${command}${suggestOption(command)}.` : `unknown command "${command}"${suggestCommand(command)}.`,
+        );
     }
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`keyguard: ${(error as Error).message}\n  Run \`keyguard help\` for usage.\n`);
-      return EXIT_ERROR;
-    }
+    if (error instanceof UsageError) return usageFailure(io, error, command, rest);
     throw error;
   }
+}
+
+function suggestCommand(word: string): string {
+  const match = closest(word, COMMANDS);
+  return match ? ` (did you mean ${match}?)` : '';
+}
+
+/** An option given where a command was expected (`keyguard --format json`): the command it belongs to. */
+function suggestOption(option: string): string {
+  const name = option.replace(/^-+/, '').replace(/=.*$/, '');
+  const owner = COMMANDS.find((command) => name in COMMAND_OPTIONS[command] && name !== 'help' && name !== 'version');
+  return owner ? ` (options go after the command: keyguard ${owner} ${option})` : '';
+}
+
+/** Bad usage: one line that says what, one that says where to look; in JSON or SARIF too when that format was asked for. */
+async function usageFailure(io: Io, error: UsageError, command: string | undefined, args: string[]): Promise<ExitCode> {
+  const known = command !== undefined && (COMMANDS as string[]).includes(command);
+  const hint = error.hint ?? `Run \`keyguard ${known && command !== 'help' ? `${command} --help` : 'help'}\` for usage.`;
+  const { reportError } = await import('./commands/errors.js');
+  return reportError(io, error, { hint, format: requestedFormat(args) });
 }
 
 export interface HookAwareIo extends Io {
@@ -229,6 +297,6 @@ export async function run(): Promise<void> {
     process.exitCode = await main(process.argv.slice(2), io);
   } catch (error) {
     const { reportError } = await import('./commands/errors.js');
-    process.exitCode = reportError(io, error);
+    process.exitCode = await reportError(io, error, { format: requestedFormat(process.argv.slice(3)) });
   }
 }

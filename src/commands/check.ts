@@ -9,10 +9,12 @@ import type { Repository } from '../git/types.js';
 import { loadPolicy, type Policy } from '../policy/policy.js';
 import { formatText } from '../report/text.js';
 import { styleFor } from '../report/style.js';
+import { terminalWidth } from '../report/width.js';
 import type { Scope } from '../report/remediation.js';
 import { TAG_PATH } from '../scan/push.js';
 import { scanFiles, scanHistory, scanIndex, scanStaged } from '../scan/sources.js';
 import type { ScanResult } from '../scan/types.js';
+import type { Provenance } from '../report/sarif.js';
 import { reportError } from './errors.js';
 import { EXIT_CLEAN, EXIT_FOUND, type ExitCode, type Io } from './io.js';
 
@@ -24,6 +26,10 @@ export interface CheckOptions {
   files: string[];
   /** For the history scope: a revision range (default: everything reachable from HEAD). */
   range?: string;
+  /** For the history scope: in a shallow clone, scan the commits that are there instead of stopping (exit 2). */
+  allowShallow?: boolean;
+  /** Run by a git hook (the commit is blocked by the outcome), not by a person or a script. */
+  fromHook?: boolean;
   /** For the staged scope: the staged diff the hook launcher already read (see GitCliRepository). */
   presetDiff?: Buffer;
   format: OutputFormat;
@@ -70,7 +76,7 @@ async function scan(options: CheckOptions, io: Io, repository: Repository, polic
     case 'history': {
       const progress = progressOn(io);
       try {
-        return await scanHistory(repository, policy, options.range, progress.update);
+        return await scanHistory(repository, policy, options.range, progress.update, { allowShallow: options.allowShallow, warn: (text) => io.stderr.write(text) });
       } finally {
         progress.done();
       }
@@ -122,16 +128,16 @@ export function hookFacts(io: Io): { prePushHook: boolean } {
   }
 }
 
-/** The width reports are wrapped to: the terminal's, else COLUMNS, else 80. */
-export function reportWidth(stream: { columns?: number; isTTY?: boolean }, env: NodeJS.ProcessEnv): number {
-  const columns = stream.isTTY ? stream.columns : undefined;
-  const fromEnv = Number(env.COLUMNS);
-  const width = columns ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 80);
-  return Math.max(40, Math.min(width, 200));
-}
+/** The width reports are wrapped to: the terminal's, else COLUMNS, else 80 (one rule with the help's and incident's). */
+export const reportWidth = terminalWidth;
 
 /** Writes the report: JSON or SARIF on stdout when asked, and always the text for people on stderr. */
-export async function renderResult(result: ScanResult, options: Pick<CheckOptions, 'scope' | 'format' | 'verbose' | 'color'>, io: Io): Promise<void> {
+export async function renderResult(
+  result: ScanResult,
+  options: Pick<CheckOptions, 'scope' | 'format' | 'verbose' | 'color' | 'fromHook'>,
+  io: Io,
+  provenance?: Provenance | 'look up',
+): Promise<void> {
   // Fingerprints are shown by these only; key IDs' are slow on purpose, so they are computed on all cores at once.
   if (options.format !== 'text' || options.verbose) await prepareCredentialDigests([...result.findings, ...(result.suppressed ?? [])]);
   if (options.format === 'json') {
@@ -139,11 +145,13 @@ export async function renderResult(result: ScanResult, options: Pick<CheckOption
     io.stdout.write(formatJson(result, options.scope));
   } else if (options.format === 'sarif') {
     const { formatSarif } = await import('../report/sarif.js');
-    io.stdout.write(formatSarif(result));
+    const { provenanceOf } = await import('../report/provenance.js');
+    const known = provenance === 'look up' ? await provenanceOf({ cwd: io.cwd, env: io.env }) : provenance;
+    io.stdout.write(formatSarif(result, known));
   }
   // People read stderr in every format: a hook's stdout is not always shown.
   const style = styleFor(io.stderr, io.env, !options.color);
-  io.stderr.write(formatText(result, { scope: options.scope, style, verbose: options.verbose, width: reportWidth(io.stderr, io.env) }));
+  io.stderr.write(formatText(result, { scope: options.scope, style, verbose: options.verbose, width: reportWidth(io.stderr, io.env), manual: !options.fromHook }));
 }
 
 /** `keyguard check`: exit 0 clean, 1 credentials found (the commit is blocked), 2 cannot tell. */
@@ -160,12 +168,13 @@ export async function check(options: CheckOptions, io: Io): Promise<ExitCode> {
       await attachExposure(repository, result, io.env);
       if (options.scope === 'staged') result.facts = { ...result.facts, ...hookFacts(io) };
     }
-    await renderResult(result, options, io);
+    await renderResult(result, options, io, repository.backend === 'git' ? 'look up' : undefined);
     return result.findings.length > 0 ? EXIT_FOUND : EXIT_CLEAN;
   } catch (error) {
+    // Only the hook blocks a commit; a check run by hand or by a script just could not tell.
     const consequence =
-      options.scope === 'staged' ? 'The commit is blocked until keyguard can read what is staged (exit code 2).' : undefined;
-    return reportError(io, error, consequence);
+      options.fromHook && options.scope === 'staged' ? 'The commit is blocked until keyguard can read what is staged (exit code 2).' : undefined;
+    return reportError(io, error, { consequence, format: options.format });
   } finally {
     repository?.close();
   }

@@ -1,9 +1,14 @@
 import { diagnose, isHealthy } from '../install/doctor.js';
 import { styleFor } from '../report/style.js';
-import { EXIT_CLEAN, EXIT_FOUND, type ExitCode, type Io } from './io.js';
+import { repositoryRoot } from './check.js';
+import { EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, type ExitCode, type Io } from './io.js';
 
-/** `keyguard doctor`: is this clone protected? Exit 0 yes, 1 no (with what to do). */
+/** `keyguard doctor`: is this clone protected? Exit 0 yes, 1 no (with what to do), 2 when there is no repository to look at. */
 export async function doctorCommand(io: Io): Promise<ExitCode> {
+  if (repositoryRoot(io) === undefined) {
+    io.stderr.write('keyguard doctor: this is not inside a git repository, so there is nothing to check.\n  Run it from your project folder.\n');
+    return EXIT_ERROR;
+  }
   const style = styleFor(io.stdout, io.env);
   const checks = diagnose(io.cwd, io.env);
   io.stdout.write('keyguard doctor\n');

@@ -17,8 +17,7 @@ export interface HookIo extends Io {
   readStdin(): Promise<string>;
 }
 
-
-const text = { format: 'text', verbose: false, color: true } as const;
+const text = { format: 'text', verbose: false, color: true, fromHook: true } as const;
 
 /** The environment for git in another repository (a submodule): without the variables that tie git to this one. */
 function withoutRepositoryVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -114,6 +113,6 @@ export async function hook(name: string | undefined, args: string[], io: HookIo)
     }
   } catch (error) {
     const consequence = name === 'pre-push' ? 'The push is stopped until keyguard can read what is being pushed (exit code 2).' : 'git is stopped here (exit code 2).';
-    return reportError(io, error, consequence);
+    return reportError(io, error, { consequence });
   }
 }

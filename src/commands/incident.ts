@@ -21,6 +21,7 @@ import { TAG_PATH } from '../scan/push.js';
 import { plural, wrap } from '../report/labels.js';
 import { incidentScript } from '../report/plan.js';
 import { styleFor } from '../report/style.js';
+import { terminalWidth } from '../report/width.js';
 import { printableShellWord } from '../shell-quote.js';
 import { EXIT_CLEAN, EXIT_ERROR, type ExitCode, type Io } from './io.js';
 
@@ -47,12 +48,7 @@ export interface IncidentOptions {
 }
 
 /** The terminal's width for prose; 80 when it is not a terminal or does not say. */
-function widthOf(io: Io): number {
-  const columns = io.stdout.isTTY ? (io.stdout as { columns?: number }).columns : undefined;
-  const fromEnv = Number(io.env.COLUMNS);
-  const width = columns ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 80);
-  return Math.max(40, width);
-}
+const widthOf = (io: Io): number => terminalWidth(io.stdout, io.env);
 
 /** A credential that is not an access key pair (Bedrock API keys, service-specific credentials, SSO tokens). */
 interface OtherTarget {
@@ -161,6 +157,25 @@ async function resolveTarget(io: Io, text: string, commit: string | undefined): 
  * keyguard itself calls no AWS or other network service.
  */
 export async function incident(options: IncidentOptions, io: Io): Promise<ExitCode> {
+  if (options.format !== 'json') return incidentText(options, io);
+  // With --format json, a run that fails still writes a JSON document: {"error": {...}}.
+  let wrote = false;
+  let said = '';
+  const watched: Io = {
+    ...io,
+    stdout: { isTTY: io.stdout.isTTY, write: (text: string) => ((wrote = true), io.stdout.write(text)) },
+    stderr: { isTTY: io.stderr.isTTY, write: (text: string) => ((said ||= text), io.stderr.write(text)) },
+  };
+  const code = await incidentText(options, watched);
+  if (code === EXIT_ERROR && !wrote) {
+    const { formatJsonError } = await import('../report/json.js');
+    const [message, hint] = said.replace(/^keyguard: /, '').split('\n').map((line) => line.trim());
+    io.stdout.write(formatJsonError({ kind: 'input', message: message ?? 'incident failed.', ...(hint ? { hint } : {}) }));
+  }
+  return code;
+}
+
+async function incidentText(options: IncidentOptions, io: Io): Promise<ExitCode> {
   let exposed: Exposed | undefined;
   try {
     if (options.target !== undefined) exposed = await resolveTarget(io, options.target, options.commit);
@@ -244,7 +259,7 @@ function planText(target: IncidentTarget, io: Io): string {
   const style = styleFor(io.stdout, io.env);
   const { keyId, accountId } = target;
   const out: string[] = [];
-  out.push(style.bold(`keyguard incident: ${keyId}${accountId ? ` (AWS account ${accountId})` : ' (its account cannot be decoded offline; aws sts get-access-key-info tells)'}`));
+  out.push(style.bold(wrap(`keyguard incident: ${keyId}${accountId ? ` (AWS account ${accountId})` : ' (its account cannot be decoded offline; aws sts get-access-key-info tells)'}`, width, '', '  ')));
   if (judgeKeyIdBody(keyId.slice(4)) !== 'credential') {
     out.push(style.yellow(wrap('This looks like an example or a placeholder, not a real key. If it is real after all, the plan below applies.', width)));
   }
@@ -259,12 +274,12 @@ function planText(target: IncidentTarget, io: Io): string {
   planFor(target).forEach((step, i) => {
     out.push('', wrap(`${style.bold(step.title)}. ${step.text}`, width, `${i + 1}. `, '   '));
     for (const command of step.commands) out.push(`     ${command}`);
-    for (const link of step.links) out.push(style.dim(`   ${link.title}: ${link.url}`));
+    for (const link of step.links) out.push(style.dim(wrap(`${link.title}: ${link.url}`, width, '   ', '     ')));
   });
   const folder = `incident-${keyId}`;
   out.push(
     '',
-    style.bold('To see exactly what the key did, and get the commands that undo it:'),
+    style.bold(wrap('To see exactly what the key did, and get the commands that undo it:', width)),
     wrap(
       'collect its CloudTrail events and your account\'s resources with your own AWS CLI (a script to read first; it only reads), ' +
         'then let keyguard review the files, offline:',
@@ -276,7 +291,7 @@ function planText(target: IncidentTarget, io: Io): string {
     `     sh collect.sh ${folder}`,
     `     keyguard incident --review ${folder}`,
     '',
-    style.bold('A script to review, then run with your AWS CLI credentials (keyguard incident <key> --script > check-key.sh):'),
+    style.bold(wrap('A script to review, then run with your AWS CLI credentials (`keyguard incident <key> --script > check-key.sh`):', width)),
     '',
     incidentScript(keyId),
   );

@@ -1,6 +1,7 @@
 import { install, uninstall, type InstallReport } from '../install/install.js';
 import { printableShellWord } from '../shell-quote.js';
-import { EXIT_CLEAN, EXIT_FOUND, type ExitCode, type Io } from './io.js';
+import { reportError } from './errors.js';
+import { EXIT_CLEAN, EXIT_ERROR, type ExitCode, type Io } from './io.js';
 
 function print(io: Io, report: InstallReport, title: string): void {
   io.stdout.write(`${title}\n`);
@@ -27,7 +28,7 @@ export async function installCommand(io: Io, quiet: boolean): Promise<ExitCode> 
       return EXIT_CLEAN;
     }
     io.stderr.write(`keyguard: git hooks not installed: ${why}.\n`);
-    return EXIT_FOUND;
+    return EXIT_ERROR;
   }
   if (quiet) {
     if (report.changed) io.stdout.write('keyguard: git hooks installed (AWS credentials are checked on commit and push).\n');
@@ -49,7 +50,7 @@ export async function uninstallCommand(io: Io): Promise<ExitCode> {
   const report = await uninstall(io.cwd, io.env);
   if (report.failed) {
     io.stderr.write(`keyguard: ${report.failed}.\n`);
-    return EXIT_FOUND;
+    return EXIT_ERROR;
   }
   if (!report.changed) {
     io.stdout.write('keyguard: nothing to remove; keyguard was not installed here.\n');
@@ -57,4 +58,20 @@ export async function uninstallCommand(io: Io): Promise<ExitCode> {
   }
   print(io, report, 'keyguard: removed what keyguard install added.');
   return EXIT_CLEAN;
+}
+
+/** `keyguard install --server <bare repository | pre-receive.d folder>`: the server-side hook. */
+export async function installServerCommand(io: Io, target: string): Promise<ExitCode> {
+  try {
+    const { installServerHook } = await import('../install/server.js');
+    const { hook, changed } = installServerHook(target, io.cwd, io.env);
+    io.stdout.write(
+      changed
+        ? `keyguard: wrote the pre-receive hook ${hook}: pushes that add AWS credentials are now rejected.\n`
+        : `keyguard: the pre-receive hook ${hook} was already in place; nothing changed.\n`,
+    );
+    return EXIT_CLEAN;
+  } catch (error) {
+    return reportError(io, error, { consequence: 'The server hook was not installed.' });
+  }
 }

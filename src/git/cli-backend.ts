@@ -1,4 +1,6 @@
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
 import { CatFileBatch } from './cat-file.js';
 import { discoverRepository, lfsObjectIn } from './discover.js';
 import { LooseObjects } from './loose-objects.js';
@@ -13,7 +15,21 @@ import type { BlobSink, CommitChange, IndexEntry, ObjectType, Repository, Staged
  * `-M`, so that a renamed file adds nothing (git pairs it with its source). hooks/keyguard.sh runs
  * exactly this (a test holds them together).
  */
+const load = createRequire(import.meta.url);
+
 export const STAGED_DIFF_ARGS = ['diff-index', '--cached', '--raw', '-z', '--no-abbrev', '-M', '--ignore-submodules=none', 'HEAD', '--'];
+
+/** Commits below which one diff-tree process does it all; above, each process gets at least half as many. */
+const PARALLEL_MIN = 200;
+const MAX_DIFF_PROCESSES = 4;
+/** Parsed commits a diff-tree stream keeps ahead of the scan before it stops reading. */
+const QUEUED = 256;
+
+/** Cores to spread tree diffs over (node:os loaded only when a long history is scanned). */
+function parallelism(): number {
+  const os = load('node:os') as typeof import('node:os');
+  return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+}
 
 /** How the launcher appends git's exit status to the diff it pipes in. */
 export const PRESET_STATUS_MARKER = 'keyguard-diff-status:';
@@ -123,50 +139,111 @@ export class GitCliRepository implements Repository {
   }
 
   /**
-   * One `git diff-tree --stdin` process for all commits, its output parsed as it streams. Each
-   * commit's callback is awaited before the next is delivered, so a long history is never held in
-   * memory at once.
+   * `git diff-tree --stdin` for the commits, delivered in order, each commit's callback awaited
+   * before the next is delivered. A long list is split among several diff-tree processes (tree
+   * diffs are most of the time a long history or a big push takes, and they run on every core);
+   * each keeps at most a few hundred parsed commits ahead, so memory stays bounded.
    */
-  commitChanges(commits: string[], onCommit: (change: CommitChange) => Promise<void>): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const child = spawnGit(this.context, ['diff-tree', '--stdin', '-r', '-z', '--raw', '--no-abbrev', '-M', '--root', '-c', '--always']);
-      let failed = false;
-      const fail = (error: unknown) => {
-        if (failed) return;
-        failed = true;
-        child.kill();
-        reject(error);
-      };
-      let chain = Promise.resolve();
-      const parser = new DiffTreeParser((change) => {
-        chain = chain.then(() => (failed ? undefined : onCommit(change))).catch(fail);
-      });
-      let stderr = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
-        try {
-          parser.push(chunk);
-        } catch (error) {
-          fail(error);
-        }
-        // Back-pressure: stop reading while scans are behind.
+  async commitChanges(commits: string[], onCommit: (change: CommitChange) => Promise<void>): Promise<void> {
+    const count = commits.length < PARALLEL_MIN ? 1 : Math.min(MAX_DIFF_PROCESSES, parallelism(), Math.ceil(commits.length / (PARALLEL_MIN / 2)));
+    const size = Math.ceil(commits.length / count);
+    const streams = Array.from({ length: count }, (_, i) => this.diffTree(commits.slice(i * size, (i + 1) * size)));
+    try {
+      for (const stream of streams) {
+        for (let change = await stream.next(); change !== undefined; change = await stream.next()) await onCommit(change);
+      }
+    } finally {
+      for (const stream of streams) stream.stop();
+    }
+  }
+
+  /** One diff-tree process, its output parsed as it streams; reading pauses while QUEUED commits wait. */
+  private diffTree(commits: string[]): { next(): Promise<CommitChange | undefined>; stop(): void } {
+    const child = spawnGit(this.context, ['diff-tree', '--stdin', '-r', '-z', '--raw', '--no-abbrev', '-M', '--root', '-c', '--always']);
+    const queue: CommitChange[] = [];
+    let finished = false;
+    let failure: unknown;
+    let paused = false;
+    let wake: (() => void) | undefined;
+    const notify = () => {
+      wake?.();
+      wake = undefined;
+    };
+    const fail = (error: unknown) => {
+      if (finished || failure !== undefined) return;
+      failure = error;
+      child.kill();
+      notify();
+    };
+    const parser = new DiffTreeParser((change) => queue.push(change));
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      try {
+        parser.push(chunk);
+      } catch (error) {
+        fail(error);
+      }
+      if (queue.length >= QUEUED && !paused) {
+        paused = true;
         child.stdout!.pause();
-        chain.then(() => child.stdout!.resume(), () => {});
-      });
-      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-      child.on('error', (error: NodeJS.ErrnoException) => fail(describeSpawnError(error)));
-      child.on('close', (code, signal) => {
-        if (failed) return;
-        if (code !== 0) return fail(gitFailure(['diff-tree'], stderr.trim(), code, signal));
-        try {
-          parser.end();
-        } catch (error) {
-          return fail(error);
-        }
-        chain.then(resolve, fail);
-      });
-      child.stdin!.on('error', () => {});
-      child.stdin!.end(commits.map((commit) => `${commit}\n`).join(''));
+      }
+      notify();
     });
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', (error: NodeJS.ErrnoException) => fail(describeSpawnError(error)));
+    child.on('close', (code, signal) => {
+      if (failure !== undefined) return;
+      if (code !== 0) return fail(gitFailure(['diff-tree'], stderr.trim(), code, signal));
+      try {
+        parser.end();
+      } catch (error) {
+        return fail(error);
+      }
+      finished = true;
+      notify();
+    });
+    child.stdin!.on('error', () => {});
+    child.stdin!.end(commits.map((commit) => `${commit}\n`).join(''));
+    return {
+      async next() {
+        for (;;) {
+          if (failure !== undefined) throw failure;
+          const change = queue.shift();
+          if (change !== undefined) {
+            if (paused && queue.length < QUEUED / 2) {
+              paused = false;
+              child.stdout!.resume();
+            }
+            return change;
+          }
+          if (finished) return undefined;
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
+      },
+      stop() {
+        if (!finished) {
+          finished = true;
+          child.kill();
+        }
+      },
+    };
+  }
+
+  async shallowCommits(): Promise<Set<string>> {
+    const [isShallow, path] = (await runGit(this.context, ['rev-parse', '--is-shallow-repository', '--git-path', 'shallow'])).toString('utf8').split('\n');
+    if (isShallow !== 'true' || !path) return new Set();
+    try {
+      return new Set(readFileSync(resolve(this.context.cwd, path), 'latin1').split('\n').filter(Boolean));
+    } catch (error) {
+      throw new RepositoryReadError(`cannot read the list of shallow commits: ${(error as Error).message}`);
+    }
+  }
+
+  async untrackedFiles(paths: string[]): Promise<string[]> {
+    if (paths.length === 0) return [];
+    const args = ['-C', await this.root(), '--literal-pathspecs', 'ls-files', '--others', '--exclude-standard', '-z', '--full-name', '--'];
+    const output = await runGit(this.context, [...args, ...paths.map((path) => path || '.')]);
+    return output.toString('utf8').split('\0').filter(Boolean);
   }
 
   async exposure(queries: ExposureQuery[], deadline: number): Promise<ExposureAnswer> {

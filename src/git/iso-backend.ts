@@ -190,6 +190,28 @@ export class IsomorphicGitRepository implements Repository {
     throw historyNeedsGit();
   }
 
+  async shallowCommits(): Promise<Set<string>> {
+    throw historyNeedsGit();
+  }
+
+  /** Files below the folders on disk that the index does not list and .gitignore does not ignore. */
+  async untrackedFiles(paths: string[]): Promise<string[]> {
+    const tracked = new Set(this.readIndex().entries.map((entry) => entry.path));
+    const found: string[] = [];
+    const walk = async (rel: string): Promise<void> => {
+      const full = rel === '' ? this.location.root : join(this.location.root, rel);
+      for (const entry of fs.readdirSync(full, { withFileTypes: true })) {
+        const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
+        if (entry.name === '.git' || tracked.has(child)) continue;
+        if (await git.isIgnored({ fs, dir: this.location.root, gitdir: this.location.commonDir, filepath: child })) continue;
+        if (entry.isDirectory()) await walk(child);
+        else if (entry.isFile()) found.push(child);
+      }
+    };
+    for (const path of paths) await walk(path.replace(/\/+$/, ''));
+    return found;
+  }
+
   async exposure(queries: ExposureQuery[]): Promise<ExposureAnswer> {
     return { exposures: queries.map(() => ({ state: 'unknown', reason: 'finding it in the history needs the git executable' })), facts: {} };
   }

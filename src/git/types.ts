@@ -70,6 +70,10 @@ export interface Repository {
   treeEntries(tree: string): Promise<IndexEntry[]>;
   /** Where the local Git LFS store keeps the content with this sha256 (`<common git dir>/lfs/objects/aa/bb/<sha256>`). */
   lfsObjectPath(sha256: string): string | undefined;
+  /** Commits at the boundary of a shallow clone (their parents are not here); empty in a complete repository. */
+  shallowCommits(): Promise<Set<string>>;
+  /** Files under these repository-relative folders that git does not track and does not ignore (repository-relative). */
+  untrackedFiles(paths: string[]): Promise<string[]>;
   /** How far each credential has travelled (committed? pushed?), looked up until `deadline` (Date.now() units). */
   exposure(queries: ExposureQuery[], deadline: number): Promise<ExposureAnswer>;
   close(): void;

@@ -15,6 +15,9 @@ export interface Check {
   fix?: string;
 }
 
+// --no-install: keyguard is not on the npm registry, and npx must never fetch a package of that name.
+const REINSTALL = 'npx --no-install keyguard install';
+
 /** husky's per-user start-up file, which its dispatcher (and keyguard's) sources before every hook. */
 function huskyInitFile(env: NodeJS.ProcessEnv): string | undefined {
   const home = env.HOME ?? env.USERPROFILE;

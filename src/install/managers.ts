@@ -41,12 +41,12 @@ export function detectManagers(gitRoot: string, huskyDir: string, packageJson: s
   if ('simple-git-hooks' in manifest || simpleFile) {
     found.push({ name: 'simple-git-hooks', configFile: simpleFile ?? `${packageFolder}package.json`, install: 'npx simple-git-hooks' });
   }
-  if (existsSync(join(gitRoot, huskyDir))) found.push({ name: 'husky', configFile: `${huskyDir}/`, install: 'npx keyguard install' });
+  if (existsSync(join(gitRoot, huskyDir))) found.push({ name: 'husky', configFile: `${huskyDir}/`, install: 'npx --no-install keyguard install' });
   return found;
 }
 
 /** What to run when the hooks git runs do not run keyguard, given who owns them; `reinstall` runs keyguard's install with the project's package manager. */
-export function managerFix(owner: string, managers: HookManager[], reinstall = 'npx keyguard install'): string {
+export function managerFix(owner: string, managers: HookManager[], reinstall = 'npx --no-install keyguard install'): string {
   switch (owner) {
     case 'lefthook':
       return 'add keyguard to lefthook.yml as the README shows (Install > lefthook), then: npx lefthook install';

@@ -21,10 +21,13 @@ export interface PackageManager {
   workspaceRoot?: string;
 }
 
-const NPM: PackageManager = { name: 'npm', script: 'prepare', install: 'npm install', add: 'npm install --save-dev keyguard', run: 'npx keyguard' };
+// keyguard is not on the npm registry yet: what adds it names its tarball or git URL, and npx runs
+// only an installed copy (--no-install), never a package of the same name from the registry.
+const SOURCE = '<keyguard tarball or git URL>';
+const NPM: PackageManager = { name: 'npm', script: 'prepare', install: 'npm install', add: `npm install --save-dev ${SOURCE}`, run: 'npx --no-install keyguard' };
 // --allow-build: pnpm 11+ fails the install while keyguard's build is neither allowed nor denied.
-const PNPM = { name: 'pnpm', script: 'prepare', install: 'pnpm install', add: 'pnpm add --save-dev keyguard --allow-build=keyguard', run: 'pnpm exec keyguard' } as const;
-const YARN_BERRY = { name: 'yarn', script: 'postinstall', install: 'yarn install', add: 'yarn add --dev keyguard', run: 'yarn keyguard' } as const;
+const PNPM = { name: 'pnpm', script: 'prepare', install: 'pnpm install', add: `pnpm add --save-dev ${SOURCE} --allow-build=keyguard`, run: 'pnpm exec keyguard' } as const;
+const YARN_BERRY = { name: 'yarn', script: 'postinstall', install: 'yarn install', add: `yarn add --dev keyguard@${SOURCE}`, run: 'yarn keyguard' } as const;
 // yarn 1 runs `prepare` after an install, like npm.
 const YARN_CLASSIC = { ...YARN_BERRY, script: 'prepare' } as const;
 

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { publicFingerprintOf } from '../detect/identity.js';
 import type { CredentialKind } from '../detect/types.js';
 import type { Finding } from '../scan/types.js';
 import { ConfigError } from './config.js';
+import type { PolicyFiles } from './files.js';
 
 /**
  * The baseline: credentials a repository already contained when the team adopted keyguard, so that
@@ -45,18 +46,20 @@ export function baselineOf(entries: BaselineEntry[]): Baseline {
 
 export const EMPTY_BASELINE: Baseline = baselineOf([]);
 
-export function loadBaseline(root: string): Baseline {
-  const file = join(root, BASELINE_FILE);
-  if (!existsSync(file)) return EMPTY_BASELINE;
+/** The baseline at the repository's top level (none: nothing is baselined). */
+export function loadBaseline(files: PolicyFiles): Baseline {
+  const text = files.read(BASELINE_FILE);
+  if (text === undefined) return EMPTY_BASELINE;
+  const source = files.describe(BASELINE_FILE);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`${BASELINE_FILE}: not valid JSON (${(error as Error).message}).`, 'Write it again with: keyguard baseline');
+    throw new ConfigError(`${source}: not valid JSON (${(error as Error).message}).`, 'Write it again with: keyguard baseline');
   }
   const entries = (raw as { findings?: unknown }).findings;
   if (!Array.isArray(entries) || entries.some((e) => typeof e?.path !== 'string' || typeof e?.fingerprint !== 'string')) {
-    throw new ConfigError(`${BASELINE_FILE}: "findings" must be a list of {path, kind, fingerprint}.`, 'Write it again with: keyguard baseline');
+    throw new ConfigError(`${source}: "findings" must be a list of {path, kind, fingerprint}.`, 'Write it again with: keyguard baseline');
   }
   return baselineOf(entries as BaselineEntry[]);
 }

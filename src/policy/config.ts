@@ -1,12 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ACCESS_KEY_ID_SHAPE } from '../detect/anchors.js';
 import { FINGERPRINT_PATTERN, redact } from '../detect/identity.js';
 import { RepositoryReadError } from '../git/errors.js';
+import type { PolicyFiles } from './files.js';
 
 /**
- * keyguard's configuration: `keyguard.config.json` at the repository's top level, or a "keyguard"
- * key in its package.json. Anything unknown or of the wrong type is an error (exit 2) naming the
+ * keyguard's configuration: `keyguard.config.json`, or a "keyguard" key in package.json, at the
+ * repository's top level or in a folder below it (a monorepo's package), where it applies to that
+ * folder's files. Anything unknown or of the wrong type is an error (exit 2) naming the
  * key: a typo must never quietly turn a setting off.
  */
 export interface KeyguardConfig {
@@ -93,32 +93,47 @@ export function checkIgnorePatterns(config: KeyguardConfig, matches: (pattern: s
   }
 }
 
-function readJson(path: string): unknown {
+function parseJson(text: string, source: string): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`${path}: not valid JSON (${(error as Error).message}).`);
+    throw new ConfigError(`${source}: not valid JSON (${(error as Error).message}).`);
   }
 }
 
-/** The configuration at the repository's top level (none: the defaults). Two configurations are an error: which one wins would be a guess. */
-export function loadConfig(root: string): KeyguardConfig {
-  const file = join(root, CONFIG_FILE);
-  const manifest = join(root, 'package.json');
+const NO_CONFIG: KeyguardConfig = { ignorePaths: [], allow: [], source: undefined };
+
+/**
+ * The configuration in one folder of the repository (`dir`: '' for the top level, `packages/a` for
+ * a package of a monorepo, where it applies to the files below that folder): keyguard.config.json
+ * or a "keyguard" key in package.json. None: the defaults. Both at once are an error: which one
+ * wins would be a guess.
+ */
+export function loadConfig(files: PolicyFiles, dir = ''): KeyguardConfig {
+  const at = (name: string) => (dir === '' ? name : `${dir}/${name}`);
+  const manifestText = files.read(at('package.json'));
   let fromManifest: unknown;
-  if (existsSync(manifest)) {
-    const pkg = readJson(manifest);
+  if (manifestText !== undefined) {
+    let pkg: unknown;
+    try {
+      pkg = parseJson(manifestText, files.describe(at('package.json')));
+    } catch (error) {
+      // A broken package.json below the top level (a test fixture, a template) configures nothing:
+      // skipping it can only scan more and allow less. The top level's is an error, as it always was.
+      if (dir === '') throw error;
+    }
     if (pkg && typeof pkg === 'object' && 'keyguard' in pkg) fromManifest = (pkg as { keyguard: unknown }).keyguard;
   }
-  if (existsSync(file)) {
+  const configText = files.read(at(CONFIG_FILE));
+  if (configText !== undefined) {
     if (fromManifest !== undefined) {
       throw new ConfigError(
-        `both ${CONFIG_FILE} and a "keyguard" key in package.json configure keyguard.`,
+        `both ${files.describe(at(CONFIG_FILE))} and a "keyguard" key in ${at('package.json')} configure keyguard.`,
         'Keep one of them: merge the settings into one place and delete the other.',
       );
     }
-    return parseConfig(readJson(file), CONFIG_FILE);
+    return parseConfig(parseJson(configText, files.describe(at(CONFIG_FILE))), files.describe(at(CONFIG_FILE)));
   }
-  if (fromManifest !== undefined) return parseConfig(fromManifest, 'package.json "keyguard"');
-  return { ignorePaths: [], allow: [], source: undefined };
+  if (fromManifest !== undefined) return parseConfig(fromManifest, `${files.describe(at('package.json'))} "keyguard"`);
+  return NO_CONFIG;
 }

@@ -3,6 +3,7 @@ import { publicFingerprintOf } from '../detect/identity.js';
 import type { Finding, ScanResult } from '../scan/types.js';
 import { EMPTY_BASELINE, loadBaseline, type Baseline } from './baseline.js';
 import { checkIgnorePatterns, loadConfig, type KeyguardConfig } from './config.js';
+import { workingTreeFiles, type PolicyFiles } from './files.js';
 
 /** Why a finding is not reported. */
 export type SuppressionReason = 'inline' | 'allow' | 'baseline';
@@ -15,46 +16,86 @@ export interface Policy {
   suppression(finding: Finding): SuppressionReason | undefined;
 }
 
-function policyOf(config: KeyguardConfig, baseline: Baseline, ignores: (path: string) => boolean): Policy {
-  const allowed = new Set(config.allow);
-  // kg1 (keyguard 0.1) entries match the finding's internal identity; kg2 ones are computed only when listed.
-  const anyCurrent = config.allow.some((fingerprint) => fingerprint.startsWith('kg2:'));
+/** A configuration and the folder it applies to ('' for the whole repository). */
+interface ScopedConfig {
+  dir: string;
+  ignores: (path: string) => boolean;
+  allow: Set<string>;
+  /** kg1 (keyguard 0.1) entries match the finding's internal identity; kg2 ones are computed only when listed. */
+  anyCurrent: boolean;
+}
+
+/**
+ * picomatch, loaded the first time a configuration has ignorePaths: the commit hook should not pay
+ * for what it does not use. Loaded with require, so that a configuration found while scanning (in
+ * a package's folder) can be compiled there and then.
+ */
+const load = createRequire(import.meta.url);
+let picomatchModule: typeof import('picomatch') | undefined;
+
+function compile(config: KeyguardConfig): (path: string) => boolean {
+  if (config.ignorePaths.length === 0) return () => false;
+  picomatchModule ??= load('picomatch') as typeof import('picomatch');
+  const picomatch = picomatchModule;
+  // dot: true so that **/fixtures/** also covers .github/… and .env files.
+  const ignores = picomatch(config.ignorePaths, { dot: true });
+  checkIgnorePatterns(config, (pattern, path) => picomatch(pattern, { dot: true })(path), ignores);
+  return ignores;
+}
+
+function scoped(config: KeyguardConfig, dir: string): ScopedConfig {
+  return { dir, ignores: compile(config), allow: new Set(config.allow), anyCurrent: config.allow.some((fingerprint) => fingerprint.startsWith('kg2:')) };
+}
+
+/** The folders a path is in, nearest first, below the top level: `a/b/c.txt` → `a/b`, `a`. */
+function foldersOf(path: string): string[] {
+  const folders: string[] = [];
+  for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) folders.push(path.slice(0, slash));
+  return folders;
+}
+
+function policyOf(top: ScopedConfig, nested: (dir: string) => ScopedConfig | undefined, baseline: Baseline): Policy {
+  /** The configurations that apply to a path: the top level's, and those of the folders it is in. */
+  const applying = (path: string): ScopedConfig[] => [top, ...foldersOf(path).flatMap((dir) => nested(dir) ?? [])];
   return {
-    ignores,
+    ignores: (path) => applying(path).some((config) => config.ignores(config.dir === '' ? path : path.slice(config.dir.length + 1))),
     suppression(finding) {
       if (finding.allowedInline) return 'inline';
-      if (allowed.has(finding.fingerprint) || (anyCurrent && allowed.has(publicFingerprintOf(finding.kind, finding.value)))) return 'allow';
+      const allowedBy = (config: ScopedConfig) =>
+        config.allow.has(finding.fingerprint) || (config.anyCurrent && config.allow.has(publicFingerprintOf(finding.kind, finding.value)));
+      if (applying(finding.path).some(allowedBy)) return 'allow';
       if (baseline.has(finding)) return 'baseline';
       return undefined;
     },
   };
 }
 
+const NO_SCOPED: ScopedConfig = { dir: '', ignores: () => false, allow: new Set(), anyCurrent: false };
+
 /** No configuration, no baseline: everything is scanned, only inline allow comments apply. */
-export const DEFAULT_POLICY: Policy = policyOf({ ignorePaths: [], allow: [], source: undefined }, EMPTY_BASELINE, () => false);
+export const DEFAULT_POLICY: Policy = policyOf(NO_SCOPED, () => undefined, EMPTY_BASELINE);
 
 /**
- * picomatch, loaded by require: under yarn's Plug'n'Play, where packages resolve only through the
- * project's .pnp.cjs (which the hook launcher preloads), an import() would look for node_modules.
+ * The policy of a repository: its top level's configuration and baseline, and the configuration
+ * of any folder below it (a monorepo's package), which applies to the files in that folder, its
+ * ignorePaths relative to it. A folder's configuration is looked for when a file in it is first
+ * scanned, so a commit pays only for the folders it touches. `from` is the working tree's top level
+ * (or a tree's files, for the server hook); undefined: no repository, the defaults.
  */
-const load = createRequire(import.meta.url);
-
-/**
- * The policy of the repository at `root`. picomatch is loaded only when there are ignorePaths:
- * the commit hook should not pay for what it does not use.
- */
-export async function loadPolicy(root: string | undefined, options: { baseline?: boolean } = {}): Promise<Policy> {
-  if (root === undefined) return DEFAULT_POLICY;
-  const config = loadConfig(root);
-  const baseline = options.baseline === false ? EMPTY_BASELINE : loadBaseline(root);
-  let ignores = (_path: string) => false;
-  if (config.ignorePaths.length > 0) {
-    const picomatch = load('picomatch') as typeof import('picomatch');
-    // dot: true so that **/fixtures/** also covers .github/… and .env files.
-    ignores = picomatch(config.ignorePaths, { dot: true });
-    checkIgnorePatterns(config, (pattern, path) => picomatch(pattern, { dot: true })(path), ignores);
-  }
-  return policyOf(config, baseline, ignores);
+export async function loadPolicy(from: string | PolicyFiles | undefined, options: { baseline?: boolean } = {}): Promise<Policy> {
+  if (from === undefined) return DEFAULT_POLICY;
+  const files = typeof from === 'string' ? workingTreeFiles(from) : from;
+  const top = scoped(loadConfig(files), '');
+  const baseline = options.baseline === false ? EMPTY_BASELINE : loadBaseline(files);
+  const cache = new Map<string, ScopedConfig | undefined>();
+  const nested = (dir: string) => {
+    if (!cache.has(dir)) {
+      const config = loadConfig(files, dir);
+      cache.set(dir, config.source === undefined ? undefined : scoped(config, dir));
+    }
+    return cache.get(dir);
+  };
+  return policyOf(top, nested, baseline);
 }
 
 /** Moves suppressed findings out of the result, into `suppressed`, with their reason. */

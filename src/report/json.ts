@@ -104,3 +104,16 @@ export function formatJson(result: ScanResult, scope: Scope): string {
   }
   return JSON.stringify(body, null, 2) + '\n';
 }
+
+/** A run that could not do its job (exit code 2), as the JSON and SARIF reports carry it. */
+export interface RunFailure {
+  /** usage: bad arguments; repository: the repository (or its configuration) could not be read; input: a file or folder given could not be read; unexpected: a bug. */
+  kind: 'usage' | 'repository' | 'input' | 'unexpected';
+  message: string;
+  hint?: string;
+}
+
+/** The JSON report of a run that failed: `{"error": {…}}`, never a report with no findings in it. */
+export function formatJsonError(failure: RunFailure): string {
+  return JSON.stringify({ error: { ...failure, exitCode: 2 } }, null, 2) + '\n';
+}

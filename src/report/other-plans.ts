@@ -7,7 +7,7 @@ import { LINKS, type Link, type PlanStep } from './plan.js';
  * access-key plan, they are for the person, run with their own credentials; keyguard calls nothing.
  */
 
-const OTHER_LINKS = {
+export const OTHER_LINKS = {
   bedrockKeys: { title: 'Amazon Bedrock API keys', url: 'https://docs.aws.amazon.com/bedrock/latest/userguide/api-keys.html' },
   serviceCredentials: {
     title: 'Service-specific credentials for IAM users',

@@ -13,6 +13,8 @@ export interface TextOptions {
   verbose: boolean;
   /** Columns to wrap to: the terminal's (80 when not known). */
   width?: number;
+  /** Run by hand or by a script (`keyguard check`), not by the commit hook: no commit is being blocked. */
+  manual?: boolean;
 }
 
 const DEFAULT_WIDTH = 80;
@@ -24,7 +26,7 @@ const GROUPED: readonly Scope[] = ['all', 'history', 'push'];
 
 const short = (commit: string) => commit.slice(0, 12);
 
-function headline(scope: Scope, findings: Finding[], credentials: number): string {
+function headline(scope: Scope, findings: Finding[], credentials: number, manual = false): string {
   const values = plural(findings.length, 'AWS credential');
   const grouped = plural(credentials, 'AWS credential');
   const files = (noun: string) => plural(new Set(findings.map((f) => f.path)).size, noun);
@@ -35,7 +37,7 @@ function headline(scope: Scope, findings: Finding[], credentials: number): strin
   const pushed = [inCommits > 0 ? commits : '', inTags > 0 ? plural(inTags, 'tag') : ''].filter(Boolean).join(' and ');
   switch (scope) {
     case 'staged':
-      return `keyguard: commit blocked: ${values} in ${files('staged file')}.`;
+      return manual ? `keyguard: found ${values} in ${files('staged file')}.` : `keyguard: commit blocked: ${values} in ${files('staged file')}.`;
     case 'message':
       return `keyguard: commit blocked: the commit message contains ${values}.`;
     case 'push':
@@ -78,7 +80,7 @@ export function formatText(result: ScanResult, options: TextOptions): string {
   const say = (text: string, lead = '', indent = lead) => wrap(text, width, lead, indent);
   const grouped = GROUPED.includes(scope);
   const credentials = grouped ? groupCredentials(findings) : [];
-  const lines: string[] = [style.red(style.bold(say(headline(scope, findings, credentials.length)))), ''];
+  const lines: string[] = [style.red(style.bold(say(headline(scope, findings, credentials.length, options.manual)))), ''];
 
   if (grouped) {
     credentials.forEach((credential, i) => {
@@ -93,7 +95,7 @@ export function formatText(result: ScanResult, options: TextOptions): string {
     if (remediation.plan) lines.push('', ...planSection(remediation, style, width));
   }
 
-  if (scope === 'staged' || scope === 'message') {
+  if ((scope === 'staged' && !options.manual) || scope === 'message') {
     const bypass = result.facts?.prePushHook
       ? 'Committing with --no-verify would put the key in your history: the pre-push hook would then stop the push until the commit is rewritten.'
       : 'Bypassing this check with --no-verify would publish the key with your next push.';

@@ -4,6 +4,9 @@ import { BlobScanCache, leftIgnoredPath, scannable, type ScanTarget } from './sc
 import { scanCommitObject } from './message.js';
 import type { Finding, ScanStats } from './types.js';
 
+/** Commits scanned at once: enough to keep git's pipes busy, few enough to bound memory. */
+const WINDOW = 64;
+
 /** A finding in a commit: where a credential first entered the scanned history. */
 export type CommitFinding = Finding & { commit: string };
 
@@ -31,6 +34,19 @@ export async function scanCommits(
   const findings: CommitFinding[] = [];
   const gitlinks: Gitlink[] = [];
   let done = 0;
+  // Commits are scanned while git is still listing the next ones, up to WINDOW at a time, and their
+  // findings are taken in commit order: "the first commit that introduced it" stays the first.
+  const pending: { commit: string; scan: Promise<Finding[][]> }[] = [];
+  const settle = async () => {
+    const { commit, scan } = pending.shift()!;
+    for (const finding of (await scan).flat()) {
+      const key = `${finding.path}\0${finding.fingerprint}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      findings.push({ ...finding, commit });
+    }
+    onProgress?.(++done, commits.length);
+  };
   await repository.commitChanges(commits, async (change) => {
     for (const file of change.files) if (file.mode === MODE_GITLINK) gitlinks.push({ path: file.path, oid: file.oid });
     const targets: ScanTarget[] = change.files.map((file) => ({
@@ -42,14 +58,11 @@ export async function scanCommits(
         : file.parents.filter((parent) => isRegularFile(parent.mode)).map((parent) => parent.oid),
     }));
     const message = repository.readObject(change.commit).then(scanCommitObject);
-    const perFile = await Promise.all([...scannable(targets, cache.stats, ignores).map((target) => cache.findingsFor(target)), message]);
-    for (const finding of perFile.flat()) {
-      const key = `${finding.path}\0${finding.fingerprint}`;
-      if (reported.has(key)) continue;
-      reported.add(key);
-      findings.push({ ...finding, commit: change.commit });
-    }
-    onProgress?.(++done, commits.length);
+    const scan = Promise.all([...scannable(targets, cache.stats, ignores).map((target) => cache.findingsFor(target)), message]);
+    scan.catch(() => {}); // awaited in settle(); until then a failure must not count as unhandled
+    pending.push({ commit: change.commit, scan });
+    while (pending.length >= WINDOW) await settle();
   });
+  while (pending.length > 0) await settle();
   return { findings, stats: cache.stats, commits: commits.length, gitlinks };
 }

@@ -63,6 +63,18 @@ function headerField(header: string, name: string): string | undefined {
  * else is scanned, since a new host (a repository being moved) has none of it.
  */
 export async function objectsToPush(repository: Repository, updates: RefUpdate[], remote?: string, url?: string): Promise<PushedObjects> {
+  return objectsSent(repository, updates, async () => {
+    const configured = remote === undefined ? undefined : await repository.configuredRemote(remote, url);
+    return configured === undefined ? [] : ['--not', trackingRefsGlob(configured)];
+  });
+}
+
+/**
+ * What ref updates send: new commits, tag messages, tagged blobs and trees. Commits reachable from
+ * an update's old value, or from what `alreadyThere` returns (rev-list arguments such as
+ * `--not --all`), are not new.
+ */
+export async function objectsSent(repository: Repository, updates: RefUpdate[], alreadyThere: () => Promise<string[]>): Promise<PushedObjects> {
   const pushed: PushedObjects = { commits: [], tagMessages: [], files: [] };
   const sent = updates.filter((update) => !ZERO.test(update.localOid));
   if (sent.length === 0) return pushed;
@@ -101,11 +113,7 @@ export async function objectsToPush(repository: Repository, updates: RefUpdate[]
   if (tips.length > 0) {
     // A remote tip that is not here (someone else pushed it) cannot be excluded; the tracking refs still are.
     const knownRemoteTips = remoteTips.filter((_oid, i) => types[sent.length + i] !== undefined);
-    const configured = remote === undefined ? undefined : await repository.configuredRemote(remote, url);
-    pushed.commits = await repository.listCommits(
-      configured === undefined ? [] : ['--not', trackingRefsGlob(configured)],
-      [...tips, ...knownRemoteTips.map((oid) => `^${oid}`)],
-    );
+    pushed.commits = await repository.listCommits(await alreadyThere(), [...tips, ...knownRemoteTips.map((oid) => `^${oid}`)]);
   }
   return pushed;
 }

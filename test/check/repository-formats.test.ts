@@ -56,7 +56,7 @@ describe('formats the isomorphic-git backend refuses, and the git backend reads'
     expect(viaGit.status).toBe(1);
     expect(viaGit.findings.map((f) => f.path)).toEqual(['src/leak.txt']);
 
-    const viaIso = repo.keyguard(['check'], { env: { KEYGUARD_BACKEND: 'isomorphic-git' } });
+    const viaIso = repo.keyguard(['hook', 'pre-commit'], { env: { KEYGUARD_BACKEND: 'isomorphic-git' } });
     expect(viaIso.status).toBe(2);
     expect(viaIso.stderr).toMatch(refusal);
     expect(viaIso.stderr).toContain('The commit is blocked');

@@ -235,7 +235,11 @@ describe.each(backends)('keyguard check on what is staged (%s backend)', (backen
     const result = repo.keyguard(['check']);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/keyguard: .*index/);
-    expect(result.stderr).toContain('The commit is blocked');
+    // Run by hand, nothing is being committed; run by the hook, the commit is blocked.
+    expect(result.stderr).not.toContain('The commit is blocked');
+    const fromHook = repo.keyguard(['hook', 'pre-commit']);
+    expect(fromHook.status).toBe(2);
+    expect(fromHook.stderr).toContain('The commit is blocked');
     expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(digest()).toBe(before);
     expect(readFileSync(repo.path('b.txt'), 'utf8')).toContain('aws_access_key_id');

@@ -334,7 +334,7 @@ describe('doctor proves it (the probe)', () => {
       p.write('.husky/_/h', '#!/bin/sh\n').write('.husky/_/pre-commit', '#!/bin/sh\nexit 0\n');
       chmodSync(p.path('.husky/_/pre-commit'), 0o755);
       p.gitOk('config', 'core.hooksPath', '.husky/_');
-    }, /pre-commit: a commit of a file with an AWS key went through[^]*fix: npx keyguard install/],
+    }, /pre-commit: a commit of a file with an AWS key went through[^]*fix: npx --no-install keyguard install/],
     ['node_modules is gone (git clean -xfd)', (p) => p.gitOk('clean', '-xfdq', '-e', '.husky'), /is missing \(run npm install\)[^]*fix: npm install/],
     ['the hooks were deleted', (p) => {
       for (const hook of ['pre-commit', 'commit-msg', 'pre-push']) run('rm', ['-f', p.path('.git/hooks', hook)], p.dir, p.env);

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshKeyId, freshSecret } from '../../src/fake-keys.js';
@@ -27,6 +27,9 @@ describe('the npm package', () => {
     expect(listing).toContain('package/dist/index.js');
     expect(listing).toContain('package/dist/types/index.d.ts');
     expect(listing).toContain('package/README.md');
+    expect(listing).toContain('package/hooks/pre-receive.sh');
+    expect(listing).toContain('package/ci/keyguard-ci.sh');
+    expect(listing).toContain('package/ci/gitlab-ci.yml');
     expect(listing.filter((path) => /\/(src|test|scripts|\.ci|\.husky)\//.test(path))).toEqual([]);
   });
 
@@ -56,6 +59,23 @@ describe('the npm package', () => {
 });
 
 describe('this repository', () => {
+  it('suggests no command that would fetch a package called keyguard from the registry (keyguard is not published yet)', () => {
+    const files = run('git', ['ls-files', '-z', '--', 'src', 'bin', 'hooks', 'ci', 'action.yml', 'README.md'], PROJECT_ROOT, cleanEnv());
+    if (files.status !== 0) return; // not a git checkout
+    const offenders: string[] = [];
+    for (const file of files.stdout.split('\0').filter(Boolean)) {
+      readFileSync(join(PROJECT_ROOT, file), 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          // npx without --no-install fetches a missing package; npm install/add of the bare name fetches whatever has that name.
+          if (/\bnpx (?!--no-install\b)(-\S+ )*keyguard\b/.test(line) || /\b(npm (install|i|add)|pnpm add|yarn add)( -\S+)* keyguard(@\S*)?(\s|$|`|')/.test(line)) {
+            offenders.push(`${file}:${i + 1}: ${line.trim()}`);
+          }
+        });
+    }
+    expect(offenders).toEqual([]);
+  });
+
   it('passes keyguard check --all on itself', () => {
     const inside = run('git', ['rev-parse', '--is-inside-work-tree'], PROJECT_ROOT, cleanEnv());
     if (inside.status !== 0) return; // not a git checkout (an unpacked archive): nothing to check

@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -194,4 +195,19 @@ export interface JsonFinding {
 
 export function makeExecutable(path: string): void {
   chmodSync(path, 0o755);
+}
+
+/**
+ * Sandboxes removed after each test of the file that calls this (at its top level):
+ * `const track = trackSandboxes();` then `const repo = track(Sandbox.create());`.
+ */
+export function trackSandboxes(): <T extends Sandbox>(sandbox: T) => T {
+  const sandboxes: Sandbox[] = [];
+  afterEach(() => {
+    for (const sandbox of sandboxes.splice(0)) sandbox.remove();
+  });
+  return (sandbox) => {
+    sandboxes.push(sandbox);
+    return sandbox;
+  };
 }
