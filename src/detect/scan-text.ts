@@ -1,7 +1,8 @@
 import { accountIdFromKeyId } from './account-id.js';
 import { AnchorScanner, containsEncodedPrefix, CREDENTIAL_PREFIXES, KEY_ID_LENGTH, prefilterPattern, SESSION_TOKEN_MARKER_OFFSET } from './anchors.js';
 import { decodeBase64ToLatin1 } from './base64.js';
-import { decodeBase64Span, doubleEncodedPrefixes } from './decode/compressed.js';
+import { decodeBase64Span, doubleEncodedPrefixes, gunzipBase64, GZIP_IN_BASE64, GZIP_IN_DOUBLE_BASE64 } from './decode/compressed.js';
+import { decodeContent, isByteView } from './content.js';
 import { findDecodedForms } from './decode/forms.js';
 import { decodeHexValue } from './decode/hex.js';
 import { prefilterSeesLine } from './decode/prefilter.js';
@@ -457,6 +458,16 @@ function scanWrappedBase64(text: string, depth: number, found: RawDetection[]): 
       total += segment.length;
     }
     const joined = block.segments.map((segment) => text.slice(segment.at, segment.at + segment.length)).join('');
+    if (joined.startsWith(GZIP_IN_BASE64) || joined.startsWith(GZIP_IN_DOUBLE_BASE64)) {
+      // A gzip file written by `base64` (76 columns): decoded whole, and what it holds belongs to
+      // the whole block, since compressed bytes cannot be traced back to lines.
+      const start = block.segments[0]!.at;
+      const last = block.segments[block.segments.length - 1]!;
+      for (const detection of scanGzipBlock(joined, depth)) {
+        found.push({ ...detection, offset: start, length: last.at + last.length - start });
+      }
+      continue;
+    }
     const encoded = containsEncodedPrefix(joined);
     const doubleEncoded = !encoded && containsDoubleEncodedPrefix(joined);
     if (!encoded && !doubleEncoded) continue;
@@ -486,6 +497,26 @@ function scanWrappedBase64(text: string, depth: number, found: RawDetection[]): 
     if (keyIdFound) withKeyId.push(block);
   }
   return withKeyId;
+}
+
+/** The credentials in a wrapped block of base64 of gzip (or base64 of that): `joined` without line ends. */
+function scanGzipBlock(joined: string, depth: number): RawDetection[] {
+  if (joined.startsWith(GZIP_IN_DOUBLE_BASE64)) {
+    // base64 of base64 of gzip: the inner run is one line, where the forms decoder (one level down) gunzips it.
+    return collect(decodeBase64Span(joined, 0, joined.length).text, depth + 1).map((inner) => ({
+      ...inner,
+      encoding: 'base64',
+      encodings: ['base64', ...(inner.encodings ?? [inner.encoding])],
+    }));
+  }
+  const bytes = gunzipBase64(joined, 0, joined.length);
+  if (bytes === undefined) return [];
+  const content = decodeContent(bytes);
+  return collect(content.text, depth + 1, isByteView(content.encoding)).map((inner) => ({
+    ...inner,
+    encoding: 'base64',
+    encodings: (['base64', 'gzip', ...(inner.encodings ?? [inner.encoding])] satisfies ValueEncoding[]).filter((step) => step !== 'plain'),
+  }));
 }
 
 let doubleEncodedPattern: RegExp | undefined;

@@ -1,6 +1,7 @@
 import { SEVERITY, type Exposure, type PushedTo } from '../git/exposure-types.js';
 import { printableShellWord } from '../shell-quote.js';
 import { COMMIT_HEADER_PATH, MESSAGE_PATH } from '../scan/message.js';
+import { isNamePath } from '../scan/path-names.js';
 import { TAG_PATH } from '../scan/push.js';
 import type { Finding, ReportFacts } from '../scan/types.js';
 import { plural } from './labels.js';
@@ -144,8 +145,12 @@ function tagOf(finding: Pick<Finding, 'path'>): string | undefined {
   return TAG_PATH.exec(finding.path)?.[2]?.replace(/^refs\/tags\//, '');
 }
 
+/** The step for a credential in a file's name (the name is shown redacted, so the user picks the file). */
+const RENAME = 'A file name holds the credential: rename that file (`git mv <name> <new name>`, or `git rm --cached` it), then commit again.';
+
 function rewriteSteps(findings: Finding[], facts: ReportFacts | undefined): string[] {
-  const inFiles = findings.filter((f) => f.path !== MESSAGE_PATH && f.path !== COMMIT_HEADER_PATH && tagOf(f) === undefined);
+  const inFiles = findings.filter((f) => f.path !== MESSAGE_PATH && f.path !== COMMIT_HEADER_PATH && tagOf(f) === undefined && !isNamePath(f.path));
+  const inNames = findings.some((f) => isNamePath(f.path));
   const inMessages = findings.some((f) => f.path === MESSAGE_PATH);
   const inHeaders = findings.some((f) => f.path === COMMIT_HEADER_PATH);
   const tags = [...new Set(findings.map(tagOf).filter((tag): tag is string => tag !== undefined))];
@@ -162,7 +167,11 @@ function rewriteSteps(findings: Finding[], facts: ReportFacts | undefined): stri
       `The credentials are in local commits that are not pushed (${commits.join(', ')}). Deleting them in a new commit is not ` +
         'enough: the old commits would still be pushed. Rewrite your local history first.',
     );
-    const fix = [inFiles.length > 0 ? `remove the credentials from ${pathList}, \`git add\` the file(s)` : '', inMessages ? 'edit the message' : '']
+    const fix = [
+      inFiles.length > 0 ? `remove the credentials from ${pathList}, \`git add\` the file(s)` : '',
+      inNames ? 'rename the file whose name holds the credential (`git mv`)' : '',
+      inMessages ? 'edit the message' : '',
+    ]
       .filter(Boolean)
       .join(' and ');
     if (fix) steps.push(`If it is only the last commit: ${fix}, then \`git commit --amend${inMessages ? '' : ' --no-edit'}\`.`);
@@ -209,7 +218,7 @@ export function planKeyFinding(findings: Finding[], situation: Situation): Findi
 
 /** The steps for the situation of these findings (all of a report's, or one credential's), in the order to do them. */
 export function remediationFor(scope: Scope, findings: Finding[], facts?: ReportFacts): Remediation {
-  const paths = [...new Set(findings.map((finding) => finding.path))];
+  const paths = [...new Set(findings.filter((finding) => !isNamePath(finding.path)).map((finding) => finding.path))];
   const pathList = paths.map(printableShellWord).join(' ');
   const situation = situationOf(findings);
   const steps: string[] = [];
@@ -255,11 +264,13 @@ export function remediationFor(scope: Scope, findings: Finding[], facts?: Report
   } else if (situation === 'committed' || scope === 'push' || (inCommits && (situation === 'partial' || situation === 'unknown'))) {
     steps.push(...rewriteSteps(findings, facts), NOT_LEFT);
   } else if (scope === 'staged') {
-    steps.push(MOVE_OUT, `Stage the fixed file(s) and commit again: \`git add -- ${pathList}\``);
+    if (paths.length > 0) steps.push(MOVE_OUT, `Stage the fixed file(s) and commit again: \`git add -- ${pathList}\``);
+    if (paths.length < new Set(findings.map((finding) => finding.path)).size) steps.push(RENAME);
     if (credentialFiles(paths)) steps.push('Credential files do not belong in git: add them to .gitignore, and unstage them with `git restore --staged <file>`.');
     steps.push(NOT_LEFT);
   } else {
     steps.push(MOVE_OUT);
+    if (findings.some((finding) => isNamePath(finding.path))) steps.push(RENAME);
     if (credentialFiles(paths)) steps.push('Credential files do not belong in git: add them to .gitignore, and `git rm --cached <file>`.');
     steps.push(NOT_LEFT);
   }

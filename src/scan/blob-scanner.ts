@@ -1,4 +1,5 @@
 import { scanText } from '../detect/scan-text.js';
+import { DecodeLimitError, GZIP_RUN_MAX, openGzipStreamStart } from '../detect/decode/compressed.js';
 import type { ContentEncoding } from '../detect/content.js';
 import type { Detection } from '../detect/types.js';
 import type { BlobSink } from '../git/types.js';
@@ -105,6 +106,12 @@ export class BlobScanner implements BlobSink {
    * as a file of its own; none for other files. Throws ContainerError past the bounds (exit 2).
    */
   containerDetections(path: string): LineDetection[] {
+    if (this.undecodable !== undefined) {
+      throw new ContainerError(
+        `${path}: ${this.undecodable.message}, so keyguard could not check all of it.`,
+        'If you trust this file and it holds no credentials, add it to ignorePaths in keyguard.config.json.',
+      );
+    }
     const container = this.container;
     if (container === undefined) return [];
     if (container.bytes > CONTAINER_MAX) {
@@ -130,7 +137,20 @@ export class BlobScanner implements BlobSink {
     this.result.encoding = this.pieces.encoding;
   }
 
+  /** Why the rest of the blob was not scanned: a form too large to decode (reported with the file's path). */
+  undecodable: DecodeLimitError | undefined;
+
   private scanPiece(piece: string, final: boolean): void {
+    if (this.undecodable !== undefined) return;
+    try {
+      this.scanText(piece, final);
+    } catch (error) {
+      if (!(error instanceof DecodeLimitError)) throw error;
+      this.undecodable = error;
+    }
+  }
+
+  private scanText(piece: string, final: boolean): void {
     const text = this.carry + piece;
     const encoding = this.pieces.encoding;
     const binary = encoding === 'binary';
@@ -139,7 +159,8 @@ export class BlobScanner implements BlobSink {
     const found = scanText(text, { binary });
     // A credential that reaches the end of a piece may go on in the next one: it is left for the
     // next scan, whose carry starts no later than it does.
-    const deferFrom = final ? text.length : Math.min(text.length, ...found.filter((d) => reachesEnd(d, text)).map((d) => d.offset));
+    let deferFrom = final ? text.length : Math.min(text.length, ...found.filter((d) => reachesEnd(d, text)).map((d) => d.offset));
+    if (!final) deferFrom = Math.min(deferFrom, this.openStreamStart(text));
     this.collect(text, final ? found : found.filter((d) => !reachesEnd(d, text)), firstLineWhole, final, false);
     if ((binary || encoding === 'utf-8') && piece.includes('\0')) {
       const narrow = text.replace(/\0/g, '');
@@ -148,6 +169,19 @@ export class BlobScanner implements BlobSink {
       this.collect(narrow, final ? wide : wide.filter((d) => !reachesEnd(d, narrow)), false, false, true);
     }
     if (!final) this.keepCarry(text, piece, deferFrom);
+  }
+
+  /**
+   * Where a base64 gzip stream that this piece cuts short begins (from its line's start when that is
+   * near), or the text's end: the stream is kept for the next piece, so that it is decoded whole.
+   * One longer than the decoder takes stops the check rather than being read in part.
+   */
+  private openStreamStart(text: string): number {
+    const open = openGzipStreamStart(text);
+    if (open === undefined) return text.length;
+    if (text.length - open > GZIP_RUN_MAX) throw new DecodeLimitError(`a base64 gzip stream of more than ${GZIP_RUN_MAX / 1024 / 1024} MB is too long to decode`);
+    const lineStart = text.lastIndexOf('\n', open - 1) + 1;
+    return open - lineStart <= this.limits.overlapBytes ? lineStart : open;
   }
 
   private collect(text: string, detections: Detection[], firstLineWhole: boolean, final: boolean, secondView: boolean): void {
@@ -247,5 +281,6 @@ export function scanBytes(bytes: Buffer): LineDetection[] {
   const scanner = new BlobScanner();
   scanner.data(bytes);
   scanner.end();
+  if (scanner.undecodable !== undefined) throw scanner.undecodable;
   return scanner.result.detections;
 }

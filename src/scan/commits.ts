@@ -2,6 +2,7 @@ import { isRegularFile, MODE_GITLINK, type Repository } from '../git/types.js';
 import type { Gitlink } from './submodules.js';
 import { BlobScanCache, leftIgnoredPath, scannable, type ScanTarget } from './scan-blobs.js';
 import { scanCommitObject } from './message.js';
+import { scanPathNames } from './path-names.js';
 import type { Finding, ScanStats } from './types.js';
 
 /** Commits scanned at once: enough to keep git's pipes busy, few enough to bound memory. */
@@ -58,7 +59,9 @@ export async function scanCommits(
         : file.parents.filter((parent) => isRegularFile(parent.mode)).map((parent) => parent.oid),
     }));
     const message = repository.readObject(change.commit).then(scanCommitObject);
-    const scan = Promise.all([...scannable(targets, cache.stats, ignores).map((target) => cache.findingsFor(target)), message]);
+    // The names of the files the commit changes: the first commit with a name is the one that added it.
+    const names = scanPathNames(change.files.map((file) => file.path), ignores);
+    const scan = Promise.all([...scannable(targets, cache.stats, ignores).map((target) => cache.findingsFor(target)), message, names]);
     scan.catch(() => {}); // awaited in settle(); until then a failure must not count as unhandled
     pending.push({ commit: change.commit, scan });
     while (pending.length >= WINDOW) await settle();

@@ -7,6 +7,7 @@ import { applyPolicy, DEFAULT_POLICY, type Policy } from '../policy/policy.js';
 import { BlobScanner } from './blob-scanner.js';
 import { scanCommits } from './commits.js';
 import { scanStoredMessage } from './message.js';
+import { scanPathNames } from './path-names.js';
 import { objectsSent, objectsToPush, TAG_PATH, type PushedObjects, type RefUpdate } from './push.js';
 import { findingOf, leftIgnoredPath, scanBlobs, type ScanTarget } from './scan-blobs.js';
 import { scanSubmodulesToPush, type OpenSubmodule } from './submodules.js';
@@ -25,13 +26,19 @@ export async function scanStaged(repository: Repository, policy: Policy = DEFAUL
     }
     return target;
   });
-  return applyPolicy(await scanBlobs(repository, targets, policy.ignores), policy);
+  const scanned = await scanBlobs(repository, targets, policy.ignores);
+  // A name the commit adds (a new file, or a rename) is committed too.
+  const newNames = changes.filter((change) => change.before === undefined || change.before.path !== change.path).map((change) => change.path);
+  scanned.findings.push(...scanPathNames(newNames, policy.ignores));
+  return applyPolicy(scanned, policy);
 }
 
-/** Every tracked file as staged (whole files). */
+/** Every tracked file as staged (whole files), and its name. */
 export async function scanIndex(repository: Repository, policy: Policy = DEFAULT_POLICY): Promise<ScanResult> {
   const entries = await repository.indexEntries();
-  return applyPolicy(await scanBlobs(repository, entries, policy.ignores), policy);
+  const scanned = await scanBlobs(repository, entries, policy.ignores);
+  scanned.findings.push(...scanPathNames(entries.map((entry) => entry.path), policy.ignores));
+  return applyPolicy(scanned, policy);
 }
 
 /** A history scan reached the boundary of a shallow clone: what lies beyond it was never fetched. */

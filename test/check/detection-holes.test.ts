@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshKeyId, freshSecret } from '../../src/fake-keys.js';
 import { Sandbox } from '../support/sandbox.js';
@@ -177,5 +179,65 @@ describe('detection holes found by the black-box review, through the real hook',
     const added = freshKeyId();
     repo.write('big.log', `${big}tail line\nnew_key = ${added}\n`).gitOk('add', '.');
     expect(repo.findings().findings.map((f) => [f.path, f.line])).toEqual([["big.log", 100 + 1 + lines + 2]]);
+  });
+
+  it('gzip in base64 past the first 8 MB (a Helm-style release, and `base64` of a .gz), through the hook and --all', () => {
+    hooked();
+    const id = freshKeyId();
+    const payload = `${randomBytes(7_500_000).toString('base64')}\naws_access_key_id = ${id}\n`;
+    const gz = gzipSync(payload, { level: 1 });
+    repo.write('release.yaml', `release: ${gz.toString('base64')}\n`).gitOk('add', '.');
+    const blocked = commit('release');
+    expect(blocked.committed).toBe(false);
+    expect(blocked.stderr).toContain('(base64 > gzip)');
+    repo.gitOk('reset', '-q');
+    repo.write('release.yaml', '').write('payload.gz.b64', `${gz.toString('base64').replace(/.{76}/g, '$&\n')}\n`).gitOk('add', 'payload.gz.b64');
+    expect(commit('payload').committed).toBe(false);
+    expect(repo.findings(['--all']).findings.map((f) => [f.path, f.kind])).toEqual([['payload.gz.b64', 'access-key-id']]);
+  });
+
+  it('a gzip stream in base64 too long to decode whole stops the commit (exit 2) and names the file', () => {
+    hooked();
+    const gz = gzipSync(randomBytes(38_000_000), { level: 0 }); // 50.7 million characters of base64: past the 48 MiB the decoder takes
+    repo.write('blob.yaml', `release: ${gz.toString('base64')}\n`).gitOk('add', '.');
+    const blocked = commit('blob');
+    expect(blocked.committed).toBe(false);
+    expect(blocked.status).not.toBe(0);
+    expect(blocked.stderr).toMatch(/blob.yaml: a base64 gzip stream of .* is too long to decode, so keyguard could not check all of it/);
+    expect(blocked.stderr).not.toContain('unexpected error');
+  });
+
+  it('a key ID in a file name: the commit, a rename, the push, --all and --history stop it, and no output holds the whole key', () => {
+    hooked().installHook(repo.path('.git', 'hooks'), ['pre-push']);
+    repo.write('README', 'hello\n').gitOk('add', '.');
+    repo.gitOk('commit', '-m', 'start');
+    const id = freshKeyId();
+    repo.write(`keys/${id}.json`, '{}\n').gitOk('add', '.');
+    const blocked = commit('a key file');
+    expect(blocked.committed).toBe(false);
+    expect(blocked.stderr).toContain(`(file name) keys/${id.slice(0, 4)}...${id.slice(-2)}.json`);
+    expect(blocked.stderr).toContain('rename that file');
+    expect(blocked.stderr).not.toContain(id);
+
+    repo.gitOk('mv', `keys/${id}.json`, 'keys/a.json');
+    repo.gitOk('commit', '--no-verify', '-m', 'a plain name');
+    repo.gitOk('mv', 'keys/a.json', `keys/${id}.json`);
+    expect(commit('renamed to a key').committed).toBe(false);
+
+    repo.gitOk('commit', '--no-verify', '-m', 'bypassed');
+    const all = repo.keyguard(['check', '--all', '--format', 'json']);
+    expect(all.status).toBe(1);
+    expect(all.stdout).not.toContain(id);
+    expect(repo.findings(['--history']).findings.map((f) => [f.path, f.kind])).toEqual([[`(file name) keys/${id.slice(0, 4)}...${id.slice(-2)}.json`, 'access-key-id']]);
+    const remote = Sandbox.bare();
+    try {
+      repo.gitOk('remote', 'add', 'origin', remote.dir);
+      const push = repo.git('push', 'origin', 'main');
+      expect(push.status).not.toBe(0);
+      expect(push.stderr).not.toContain(id);
+      expect(remote.git('rev-parse', '--verify', '--quiet', 'refs/heads/main').stdout.trim()).toBe('');
+    } finally {
+      remote.remove();
+    }
   });
 });

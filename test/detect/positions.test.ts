@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scanText, type CredentialKind } from '../../src/detect/index.js';
@@ -165,5 +167,48 @@ describe('a credential is found at any position in a file of any length', () => 
       [id, 300_001],
       [secret, 300_002],
     ]);
+  });
+});
+
+describe('a gzip stream written in base64 is decoded whole, wherever the pieces cut it', () => {
+  /** A compressed payload of `size` random base64 characters with a key ID after `keyAt` of them. */
+  function gzipped(size: number, keyAt: number, id: string): Buffer {
+    const filler = randomBytes(Math.ceil((size * 3) / 4)).toString('base64').slice(0, size);
+    return gzipSync(`${filler.slice(0, keyAt)}\naws_access_key_id=${id}\n${filler.slice(keyAt)}`, { level: 1 });
+  }
+  const layouts = {
+    'one line': (gz: Buffer) => `release: ${gz.toString('base64')}\n`,
+    'wrapped at 76 columns': (gz: Buffer) => `${gz.toString('base64').replace(/.{76}/g, '$&\n')}\n`,
+    'wrapped and indented in YAML': (gz: Buffer) => `data: |\n${gz.toString('base64').replace(/.{1,76}/g, '    $&\n')}`,
+    'wrapped at 76 columns, without a final newline': (gz: Buffer) => gz.toString('base64').replace(/.{76}/g, '$&\n'),
+  } as const;
+
+  it('in pieces of any size, with the key anywhere in the stream, in every layout', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...(Object.keys(layouts) as (keyof typeof layouts)[])),
+        fc.integer({ min: 1_000, max: 60_000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 4_096, max: 30_000 }),
+        fc.oneof(fc.integer({ min: 1, max: 9_000 }), fc.constant(1 << 30)),
+        fc.string({ maxLength: 3_000 }),
+        (layout, size, where, chunkBytes, feed, before) => {
+          const id = freshKeyId();
+          const text = `${before.replace(/H4sI|SDRzS/g, '')}\n${layouts[layout](gzipped(size, Math.floor(where * size), id))}`;
+          const found = scanInPieces(Buffer.from(text), { chunkBytes, overlapBytes: 1_024 }, feed);
+          expect(found.map((d) => [d.value, d.encodings ?? [d.encoding]])).toEqual([[id, ['base64', 'gzip']]]);
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it('past the real 8 MB piece: a 10 MB stream on one line and wrapped, with the key at its end', () => {
+    const id = freshKeyId();
+    const gz = gzipped(10_000_000, 10_000_000, id);
+    for (const layout of ['one line', 'wrapped at 76 columns'] as const) {
+      const found = scanInPieces(Buffer.from(layouts[layout](gz)), DEFAULT_LIMITS, 1 << 20);
+      expect(found.map((d) => d.value), layout).toEqual([id]);
+    }
   });
 });

@@ -25,7 +25,7 @@ export const GZIP_IN_DOUBLE_BASE64 = 'SDRzS';
 /** Decoded gzip is scanned up to this size; a larger stream is a decompression bomb as far as text goes. */
 export const GZIP_OUTPUT_MAX = 64 * 1024 * 1024;
 /** A base64 run longer than this is not decoded as a whole (a gzip stream is decoded whole). */
-const GZIP_RUN_MAX = 48 * 1024 * 1024;
+export const GZIP_RUN_MAX = 48 * 1024 * 1024;
 
 /** The base64 run (standard or URL-safe) that holds `at`. */
 export function base64RunAround(text: string, at: number): { start: number; end: number } {
@@ -72,4 +72,29 @@ export function gunzipBase64(text: string, start: number, end: number): Buffer |
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
+}
+
+/** Characters of a base64 block as files hold it: one run, or lines of it, indented or not. */
+const isBlockChar = (c: number): boolean => isBase64Char(c) || c === 61 /* = */ || c === 10 || c === 13 || c === 32 || c === 9;
+
+/**
+ * Where a base64 gzip stream begins that may go on past the end of `text` (a piece of a larger
+ * file): the first gzip mark (`H4sI`, or `SDRzS` of base64 of base64) at the start of a run in the
+ * block of base64 lines that reaches the end. A gzip stream cannot be decoded in parts, so a scan
+ * in pieces keeps the text from there for the next piece. Undefined when no such stream is open.
+ */
+export function openGzipStreamStart(text: string): number | undefined {
+  let blockStart = text.length;
+  const furthest = Math.max(0, text.length - GZIP_RUN_MAX);
+  while (blockStart > furthest && isBlockChar(text.charCodeAt(blockStart - 1))) blockStart--;
+  let first: number | undefined;
+  for (const mark of [GZIP_IN_BASE64, GZIP_IN_DOUBLE_BASE64]) {
+    for (let at = text.indexOf(mark, blockStart); at >= 0 && (first === undefined || at < first); at = text.indexOf(mark, at + 1)) {
+      if (at === 0 || !isBase64Char(text.charCodeAt(at - 1))) {
+        first = at;
+        break;
+      }
+    }
+  }
+  return first;
 }
