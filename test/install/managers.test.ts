@@ -37,7 +37,8 @@ commit-msg:
 pre-push:
   commands:
     keyguard:
-      run: sh ${LAUNCHER} pre-push {1} {2}
+      run: "sh ${LAUNCHER} pre-push {1} {2} # {files}"
+      files: git rev-parse --git-path HEAD
       use_stdin: true
 `;
 
@@ -98,9 +99,20 @@ describe('lefthook', () => {
     expect(doctor.stdout).toContain("its pre-commit hook is lefthook's");
     expect(doctor.stdout).toContain('pre-commit: keyguard blocked');
     expect(doctor.stdout).toContain('commit-msg: keyguard blocked');
-    // Known limit: doctor's pre-push probe goes through under lefthook although a real push is
-    // blocked (above); not understood yet, so doctor errs on the side of "Not protected" there.
-  });
+    expect(doctor.stdout).toContain('pre-push: keyguard blocked');
+    expect(doctor.status, doctor.stdout).toBe(0);
+
+    // lefthook skips a pre-push command when HEAD has no change against its push target ("no
+    // matching push files"): a branch pushed by name while the current one is in sync. The files
+    // line in the README's configuration is what makes lefthook run keyguard then too.
+    sandbox.gitOk('push', '--quiet', '--no-verify', 'origin', 'HEAD:main');
+    sandbox.gitOk('branch', '--set-upstream-to=origin/main');
+    sandbox.gitOk('switch', '--quiet', '-c', 'side');
+    sandbox.write('other.ini', keyFile()).gitOk('add', 'other.ini');
+    sandbox.gitOk('commit', '--quiet', '--no-verify', '-m', 'another key');
+    sandbox.gitOk('switch', '--quiet', '-');
+    expectBlocked(sandbox.git('push', 'origin', 'side'), 'keyguard: push blocked');
+  }, 240_000); // npm install, lefthook install, doctor's probe, a dozen hook runs
 
   it('lefthook added after keyguard replaces its hooks: doctor says not protected and what to do', () => {
     const sandbox = project({}, []);
