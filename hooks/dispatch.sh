@@ -128,23 +128,20 @@ keyguard_check() {
 # to replace hooks it did not write (keyguard's), and a push without `git lfs pre-push` sends the
 # pointers and never uploads their content. So these dispatchers run git-lfs's hooks themselves in
 # a repository that uses LFS, unless a script they run already does (git-lfs's own hook kept from
-# before keyguard, or a .husky/ script that calls it as husky's docs say). The test is what git-lfs
-# leaves in the git directory (its store, or its filter in .git/config), read without starting a
-# process, so that a commit in a repository without LFS costs what it did.
+# before keyguard, or a .husky/ script that calls it as husky's docs say). For a commit or a
+# checkout the test is git-lfs's store in the git directory (`git lfs track`, and every file git-lfs
+# cleans or smudges, make it), which costs no process, so that a commit in a repository without LFS
+# costs what it did.
 lfs_reason=
 uses_lfs() {
   common=$here/..
   if [ -d "$common/lfs" ]; then lfs_reason="it has a Git LFS store, $common/lfs"; return 0; fi
-  if [ -f "$common/config" ]; then
-    while IFS= read -r line || [ -n "$line" ]; do
-      case "$line" in *'[filter "lfs"]'*) lfs_reason="$common/config sets the filter lfs"; return 0 ;; esac
-    done < "$common/config"
-  fi
-  # A push may send pointers that were never cleaned here (GIT_LFS_SKIP_SMUDGE clones): a push can
-  # afford grep, a commit could not.
+  # A push can afford grep (a commit could not): git-lfs's filter set up here, or files marked for
+  # LFS, before anything was stored (a GIT_LFS_SKIP_SMUDGE clone).
   [ "$hook" = pre-push ] || return 1
+  if grep -qs '^\[filter "lfs"\]' "$common/config"; then lfs_reason="$common/config sets the filter lfs"; return 0; fi
   for attributes in .gitattributes "$common/info/attributes"; do
-    if [ -f "$attributes" ] && grep -qs 'filter=lfs' "$attributes"; then lfs_reason="$attributes has filter=lfs"; return 0; fi
+    if grep -qs 'filter=lfs' "$attributes"; then lfs_reason="$attributes has filter=lfs"; return 0; fi
   done
   return 1
 }

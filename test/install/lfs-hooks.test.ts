@@ -116,6 +116,10 @@ describe.skipIf(!haveLfs)('Git LFS and keyguard hooks', () => {
     expect(lfs.stdin()).toMatch(/^refs\/heads\/main [0-9a-f]{40} refs\/heads\/main 0{40}\n$/);
     expect(lfs.calls()).toContain('post-commit');
 
+    const doctor = project.npx('keyguard', 'doctor');
+    expect(doctor.status, doctor.stdout + doctor.stderr).toBe(0);
+    expect(doctor.stdout).toContain("Git LFS: its hooks (pre-push, post-checkout, post-commit, post-merge) run through keyguard's");
+
     // A clone gets the content back from the remote.
     const clone = track(Sandbox.empty());
     const cloned = spawnSync('git', ['clone', '-q', '-c', 'filter.lfs.process=git-lfs filter-process', '-c', 'filter.lfs.required=true', `file://${remote.dir}`, clone.path('c')], { env: { ...clone.env, ...lfs.env }, encoding: 'utf8' });
@@ -131,6 +135,7 @@ describe.skipIf(!haveLfs)('Git LFS and keyguard hooks', () => {
     const install = project.npx('keyguard', 'install');
     expect(install.status, install.stderr).toBe(0);
     expect(install.stdout).toMatch(/kept the hooks that were in .*running \(post-checkout, post-commit, post-merge, pre-push\)/);
+    expect(install.stdout).toContain("keyguard's pre-push, post-checkout, post-commit, post-merge hooks run git-lfs's");
     project.write('d.bin', randomBytes(3000).toString('base64'));
     withEnv(project, lfs.env, 'add', '.');
     expect(withEnv(project, lfs.env, 'commit', '-qm', 'data').status).toBe(0);
@@ -215,5 +220,24 @@ describe.skipIf(!haveLfs)('Git LFS and keyguard hooks', () => {
     expect(push.stderr).toContain('this repository uses Git LFS');
     expect(push.stderr).toContain('git-lfs is not installed');
     expect(remote.gitOk('branch', '--list')).toBe('');
+    const doctor = project.npx('keyguard', 'doctor');
+    const withoutLfs = spawnSync('npx', ['--no-install', 'keyguard', 'doctor'], { cwd: project.dir, env: { ...project.env, ...env }, encoding: 'utf8' });
+    expect(doctor.stdout).not.toContain('git-lfs is not installed');
+    expect(withoutLfs.status).toBe(1);
+    expect(withoutLfs.stdout).toContain('this repository uses Git LFS');
+    expect(withoutLfs.stdout).toContain('git-lfs is not installed');
+  });
+
+  it('doctor: keyguard hooks from before its Git LFS support, in a repository that uses LFS, are reported with the fix', () => {
+    const project = track(projectWithKeyguard());
+    withEnv(project, {}, 'lfs', 'track', '*.bin');
+    const prePush = project.path('.git', 'hooks', 'pre-push');
+    writeFileSync(prePush, readFileSync(prePush, 'utf8').replace(/^ {2}with_input git lfs .*$/m, '  :'));
+    const doctor = project.npx('keyguard', 'doctor');
+    expect(doctor.status).toBe(1);
+    expect(doctor.stdout).toContain('older than keyguard');
+    expect(doctor.stdout).toContain('keyguard install');
+    expect(project.npx('keyguard', 'install').status).toBe(0);
+    expect(project.npx('keyguard', 'doctor').stdout).toContain("Git LFS: its hooks");
   });
 });
