@@ -7,7 +7,8 @@ import { hookOwner } from './dispatcher.js';
 /**
  * Git LFS next to keyguard's hooks. git-lfs refuses to replace hooks it did not write, so keyguard's
  * dispatchers run git-lfs's four hooks themselves (hooks/dispatch.sh, `lfs_hook`) in a repository
- * that uses LFS; this is the same test, for doctor.
+ * that uses LFS. lfsEvidence is the test their pre-push makes (commits and checkouts look only for
+ * the store, which is all a shell can test without starting a process).
  */
 
 export const LFS_HOOKS = ['pre-push', 'post-checkout', 'post-commit', 'post-merge'] as const;
@@ -28,7 +29,7 @@ function fileMentions(file: string, pattern: RegExp | string): boolean {
 export function lfsEvidence(commonDir: string, worktree: string): string | undefined {
   if (existsSync(join(commonDir, 'lfs'))) return `it has a Git LFS store, ${join(commonDir, 'lfs')}`;
   const config = join(commonDir, 'config');
-  if (fileMentions(config, /\[filter "lfs"\]/)) return `${config} sets the filter lfs`;
+  if (fileMentions(config, /^\[filter "lfs"\]/m)) return `${config} sets the filter lfs`;
   for (const attributes of [join(worktree, '.gitattributes'), join(commonDir, 'info', 'attributes')]) {
     if (fileMentions(attributes, /filter=lfs/)) return `${attributes} has filter=lfs`;
   }

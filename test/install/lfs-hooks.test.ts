@@ -78,7 +78,8 @@ function withEnv(project: Sandbox, env: NodeJS.ProcessEnv, ...args: string[]) {
   return spawnSync('git', args, { cwd: project.dir, env: { ...project.env, ...env }, encoding: 'utf8' });
 }
 
-describe.skipIf(!haveLfs)('Git LFS and keyguard hooks', () => {
+// Each test installs keyguard with npm and drives real git-lfs; doctor runs a probe: minutes under load.
+describe.skipIf(!haveLfs)('Git LFS and keyguard hooks', { timeout: 300_000 }, () => {
   if (!haveLfs) console.log('skipped: git-lfs is not installed here (apt-get install git-lfs)');
 
   it('LFS set up after keyguard: git-lfs leaves keyguard hooks alone, and a push still uploads the LFS content; a push with a key uploads nothing', () => {
@@ -156,6 +157,20 @@ describe.skipIf(!haveLfs)('Git LFS and keyguard hooks', () => {
     const calls = lfs.calls();
     expect(calls.filter((call) => call === 'pre-push')).toEqual(['pre-push']);
     expect(calls.filter((call) => call === 'post-commit')).toEqual(['post-commit', 'post-commit']);
+
+    // Two branches in one push: git-lfs gets both lines, and uploads both objects.
+    for (const branch of ['two', 'three']) {
+      project.gitOk('branch', branch, 'main');
+      withEnv(project, lfs.env, 'checkout', '-q', branch);
+      project.write(`${branch}.bin`, randomBytes(3000).toString('base64'));
+      withEnv(project, lfs.env, 'add', `${branch}.bin`);
+      expect(withEnv(project, lfs.env, 'commit', '-qm', branch).status).toBe(0);
+    }
+    const both = withEnv(project, lfs.env, 'push', 'lfsr', 'two', 'three');
+    expect(both.status, both.stderr).toBe(0);
+    expect(lfs.stdin()).toMatch(/^refs\/heads\/three [0-9a-f]{40} refs\/heads\/three 0{40}\nrefs\/heads\/two [0-9a-f]{40} refs\/heads\/two 0{40}\n$|^refs\/heads\/two [0-9a-f]{40} refs\/heads\/two 0{40}\nrefs\/heads\/three [0-9a-f]{40} refs\/heads\/three 0{40}\n$/);
+    expect(lfsObjectsIn(remote)).toBe(3);
+    expect(lfs.calls().filter((call) => call === 'pre-push')).toEqual(['pre-push', 'pre-push']);
   });
 
   it('post-checkout, post-commit and post-merge run git-lfs: a lockable file is read-only after checkout and merge', () => {
