@@ -124,6 +124,60 @@ keyguard_check() {
   with_input sh "$keyguard" "$@" || exit $?
 }
 
+# Git LFS: git-lfs installs pre-push, post-checkout, post-commit and post-merge hooks, but refuses
+# to replace hooks it did not write (keyguard's), and a push without `git lfs pre-push` sends the
+# pointers and never uploads their content. So these dispatchers run git-lfs's hooks themselves in
+# a repository that uses LFS, unless a script they run already does (git-lfs's own hook kept from
+# before keyguard, or a .husky/ script that calls it as husky's docs say). For a commit or a
+# checkout the test is git-lfs's store in the git directory (`git lfs track`, and every file git-lfs
+# cleans or smudges, make it), which costs no process, so that a commit in a repository without LFS
+# costs what it did.
+lfs_reason=
+uses_lfs() {
+  common=$here/..
+  if [ -d "$common/lfs" ]; then lfs_reason="it has a Git LFS store, $common/lfs"; return 0; fi
+  # A push can afford grep (a commit could not): git-lfs's filter set up here, or files marked for
+  # LFS, before anything was stored (a GIT_LFS_SKIP_SMUDGE clone).
+  [ "$hook" = pre-push ] || return 1
+  if grep -qs '^\[filter "lfs"\]' "$common/config"; then lfs_reason="$common/config sets the filter lfs"; return 0; fi
+  for attributes in .gitattributes "$common/info/attributes"; do
+    if grep -qs 'filter=lfs' "$attributes"; then lfs_reason="$attributes has filter=lfs"; return 0; fi
+  done
+  return 1
+}
+
+# Whether a hook script runs git-lfs's hook (`git lfs pre-push "$@"`) on a line of its own making.
+runs_lfs() {
+  [ -f "$1" ] || return 1
+  while IFS= read -r line || [ -n "$line" ]; do
+    line=${line#"${line%%[! 	]*}"}
+    case "$line" in '#'*) ;; *"git lfs $hook"* | *"git-lfs $hook"*) return 0 ;; esac
+  done < "$1"
+  return 1
+}
+
+lfs_hook() {
+  [ -z "${KEYGUARD_CHAINED-}" ] || return 0 # the dispatcher that chained this one runs it
+  uses_lfs || return 0
+  runs_lfs "$husky_dir/$hook" && return 0
+  old_ifs=$IFS IFS='
+'
+  for dir in $chained_dirs; do
+    IFS=$old_ifs
+    if [ -x "$dir/$hook" ] && runs_lfs "$dir/$hook"; then return 0; fi
+  done
+  IFS=$old_ifs
+  if ! command -v git-lfs >/dev/null 2>&1; then
+    if [ "$hook" = pre-push ]; then
+      echo "keyguard: this repository uses Git LFS ($lfs_reason), but git-lfs is not installed (not found on PATH): git is stopped here, because the push would send LFS pointers without their content. Install Git LFS (https://git-lfs.com), then push again." >&2
+      exit 2
+    fi
+    echo "keyguard: this repository uses Git LFS ($lfs_reason), but git-lfs is not installed (not found on PATH), so its $hook hook did not run. Install Git LFS (https://git-lfs.com)." >&2
+    return 0
+  fi
+  with_input git lfs "$hook" "$@" || exit $?
+}
+
 # prepare-commit-msg: commits made without pre-commit (cherry-pick, rebase, revert, `rebase
 # --continue` after an edit or a conflict) are checked here. A `git commit`, whose pre-commit ran
 # (or was skipped on purpose with --no-verify), is not checked twice.
@@ -168,7 +222,12 @@ case "$hook" in
     # Nothing else runs (uploads, tests) for a push that is refused.
     keyguard_check pre-push "$@"
     project_script "$@"
-    chained_hooks "$@" ;;
+    chained_hooks "$@"
+    lfs_hook "$@" ;;
+  post-checkout | post-commit | post-merge)
+    project_script "$@"
+    chained_hooks "$@"
+    lfs_hook "$@" ;;
   *)
     project_script "$@"
     chained_hooks "$@" ;;

@@ -5,6 +5,7 @@ import { hookOwner } from './dispatcher.js';
 import { detectManagers, managerFix } from './managers.js';
 import { isProblem, locateProject } from './layout.js';
 import { probeHooks, projectFolder, type ProbeResult } from './probe.js';
+import { lfsCheck } from './lfs.js';
 import { listWorktrees } from './worktrees.js';
 
 export interface Check {
@@ -114,6 +115,8 @@ export function diagnose(startDir: string, env: NodeJS.ProcessEnv = process.env)
       });
     }
   }
+  const lfs = lfsCheck(commonDir, gitRoot, hooksDir, reinstall, env);
+  if (lfs) checks.push(lfs);
   checks.push({ ok: true, text: `(the probe took ${((Date.now() - started) / 1000).toFixed(1)} s, in a throwaway clone)` });
 
   for (const manager of managers) {

@@ -4,6 +4,7 @@ import { packageRoot } from '../package-root.js';
 import { toPosix } from '../posix-path.js';
 import { configGet, configSet, configUnset, runGitSync } from './git.js';
 import { DISPATCHED_HOOKS, removeDispatchers, renderDispatcher, stateDir, writeDispatchers, type ChainedFolder } from './dispatcher.js';
+import { LFS_HOOKS, lfsEvidence } from './lfs.js';
 import { hasBlock, isEmptyScript, withoutBlock } from './hook-scripts.js';
 import { isProblem, locateProject, type ProjectLayout } from './layout.js';
 import { detectManagers, managerRunsKeyguard } from './managers.js';
@@ -151,6 +152,10 @@ export async function install(startDir: string, env: NodeJS.ProcessEnv = process
   if (change.written.length > 0) {
     report.changed = true;
     report.lines.push(`wrote git's hooks in ${hooksDir}: keyguard checks pre-commit, commit-msg, pre-push, cherry-pick, rebase and git am; ${huskyDir}/ scripts keep running`);
+  }
+  const lfs = lfsEvidence(layout.commonDir, gitRoot);
+  if (lfs && change.written.some((hook) => (LFS_HOOKS as readonly string[]).includes(hook))) {
+    report.lines.push(`this repository uses Git LFS (${lfs}): keyguard's ${LFS_HOOKS.join(', ')} hooks run git-lfs's (do not run git lfs update --force: it would replace them)`);
   }
   if (change.kept.length > 0) {
     report.lines.push(`kept the hooks that were in ${hooksDir} running (${change.kept.join(', ')}); they run after the project's own scripts`);
