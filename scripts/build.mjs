@@ -47,6 +47,8 @@ const cjs = (outfile, chunksDir) => ({
   plugins: [splitCold(chunksDir)],
 });
 await build({ ...cjs('dist/cli.cjs', './chunks/'), entryPoints: ['src/cli.ts'] });
+// The detection worker the whole-tree and history scans start (src/scan/detect-pool.ts).
+await build({ ...cjs('dist/detect-worker.cjs', './chunks/'), entryPoints: ['src/scan/detect-worker.ts'] });
 // Chunks may load further chunks: build until no new one appears.
 for (let built = new Set(); Object.keys(coldEntries).some((name) => !built.has(name)); ) {
   for (const [name, source] of Object.entries(coldEntries).filter(([name]) => !built.has(name))) {

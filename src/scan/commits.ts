@@ -3,6 +3,7 @@ import type { Gitlink } from './submodules.js';
 import { BlobScanCache, leftIgnoredPath, scannable, type ScanTarget } from './scan-blobs.js';
 import { scanCommitObject } from './message.js';
 import type { Finding, ScanStats } from './types.js';
+import { DetectionPool } from './detect-pool.js';
 
 /** Commits scanned at once: enough to keep git's pipes busy, few enough to bound memory. */
 const WINDOW = 64;
@@ -28,8 +29,24 @@ export async function scanCommits(
   commits: string[],
   ignores: (path: string) => boolean = () => false,
   onProgress?: (done: number, total: number) => void,
+  options: { workers?: boolean } = {},
 ): Promise<CommitScanResult> {
-  const cache = new BlobScanCache(repository);
+  // Detection on worker threads for a long history (see detect-pool.ts); never for a push hook.
+  const pool = options.workers ? DetectionPool.forScan(commits.length) : undefined;
+  try {
+    return await scanWith(new BlobScanCache(repository, pool), repository, commits, ignores, onProgress);
+  } finally {
+    pool?.close();
+  }
+}
+
+async function scanWith(
+  cache: BlobScanCache,
+  repository: Repository,
+  commits: string[],
+  ignores: (path: string) => boolean,
+  onProgress?: (done: number, total: number) => void,
+): Promise<CommitScanResult> {
   const reported = new Set<string>();
   const findings: CommitFinding[] = [];
   const gitlinks: Gitlink[] = [];

@@ -31,7 +31,7 @@ export async function scanStaged(repository: Repository, policy: Policy = DEFAUL
 /** Every tracked file as staged (whole files). */
 export async function scanIndex(repository: Repository, policy: Policy = DEFAULT_POLICY): Promise<ScanResult> {
   const entries = await repository.indexEntries();
-  return applyPolicy(await scanBlobs(repository, entries, policy.ignores), policy);
+  return applyPolicy(await scanBlobs(repository, entries, policy.ignores, { workers: true }), policy);
 }
 
 /** A history scan reached the boundary of a shallow clone: what lies beyond it was never fetched. */
@@ -87,7 +87,7 @@ export async function scanHistory(
       options.warn?.(`keyguard: shallow clone: scanned the ${commits.length} commits that are here; older history was not fetched and not checked.\n`);
     }
   }
-  const result = await scanCommits(repository, commits, policy.ignores, onProgress);
+  const result = await scanCommits(repository, commits, policy.ignores, onProgress, { workers: true });
   return applyPolicy(result, policy);
 }
 
