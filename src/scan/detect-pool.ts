@@ -26,6 +26,8 @@ const load = createRequire(import.meta.url);
 
 /** Blobs larger than this are scanned on the main thread, piece by piece. */
 const OFFLOAD_MAX_BYTES = 1024 * 1024;
+/** Bytes waiting for the workers at most; past it, blobs are scanned on the main thread. */
+const MAX_PENDING_BYTES = 32 * 1024 * 1024;
 /** Bytes queued for one worker before the batch is sent whatever the worker is doing. */
 const BATCH_BYTES = 4 * 1024 * 1024;
 /** Batches sent to a worker at once: one to work on, one waiting, so that it never waits for the main thread. */
@@ -143,11 +145,20 @@ export class DetectionPool {
         // BlobScanner recognises a container by its first chunk: the same test, so the same answer.
         const first = chunks[0];
         if (!local && first !== undefined && first.length >= 4 && containerKind(first) !== undefined) goLocal();
+        // The workers are behind: scanning here bounds memory (and keeps this thread busy meanwhile).
+        if (!local && this.pendingBytes() + bytes > MAX_PENDING_BYTES) goLocal();
         if (local) return local.end();
         done = this.send(chunks, bytes);
       },
       finished: () => (local ? local.finished() : done ?? Promise.reject(new Error('scan finished before its blob was read'))),
     };
+  }
+
+  /** Bytes handed to workers (queued or sent) and not answered yet. */
+  private pendingBytes(): number {
+    let total = 0;
+    for (const slot of this.slots) total += slot.busyBytes + slot.queuedBytes;
+    return total;
   }
 
   close(): void {
