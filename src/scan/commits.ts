@@ -1,9 +1,8 @@
 import { isRegularFile, MODE_GITLINK, type Repository } from '../git/types.js';
 import type { Gitlink } from './submodules.js';
-import { BlobScanCache, leftIgnoredPath, scannable, type ScanTarget } from './scan-blobs.js';
+import { BlobScanCache, detectionPool, leftIgnoredPath, scannable, type ScanTarget } from './scan-blobs.js';
 import { scanCommitObject } from './message.js';
 import type { Finding, ScanStats } from './types.js';
-import { DetectionPool } from './detect-pool.js';
 
 /** Commits scanned at once: enough to keep git's pipes busy, few enough to bound memory. */
 const WINDOW = 64;
@@ -34,7 +33,7 @@ export async function scanCommits(
   options: { workers?: boolean } = {},
 ): Promise<CommitScanResult> {
   // Detection on worker threads for a long history (see detect-pool.ts); never for a push hook.
-  const pool = options.workers ? DetectionPool.forScan(commits.length) : undefined;
+  const pool = options.workers ? await detectionPool(commits.length) : undefined;
   try {
     return await scanWith(new BlobScanCache(repository, pool), pool ? POOLED_WINDOW : WINDOW, repository, commits, ignores, onProgress);
   } finally {

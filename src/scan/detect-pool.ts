@@ -4,10 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { RepositoryReadError } from '../git/errors.js';
 import { scanFastPaths } from '../git/fast-paths.js';
-import type { BlobSink } from '../git/types.js';
-import { BlobScanner, type BlobScan } from './blob-scanner.js';
 import { containerKind } from './containers.js';
-import type { LfsPointer } from './lfs-pointer.js';
+import { localScan, type FinishedScan, type ScanSink } from './scan-sink.js';
 import type { DetectionReply, DetectionRequest } from './detect-worker.js';
 
 /**
@@ -32,32 +30,6 @@ const MAX_PENDING_BYTES = 32 * 1024 * 1024;
 const BATCH_BYTES = 4 * 1024 * 1024;
 /** Batches sent to a worker at once: one to work on, one waiting, so that it never waits for the main thread. */
 const PIPELINED_BATCHES = 2;
-
-/** What a scan yields once its blob has been read. */
-export interface FinishedScan {
-  result: BlobScan;
-  lfsPointer: LfsPointer | undefined;
-  /** Detections in the members of a container file (see BlobScanner.containerDetections). */
-  containerDetections(path: string): BlobScan['detections'];
-}
-
-/** A blob sink that scans what it receives; `finished()` after the read has ended. */
-export interface ScanSink extends BlobSink {
-  finished(): Promise<FinishedScan>;
-}
-
-/** Scans on this thread (what every scan did before the pool existed). */
-export function localScan(scanner = new BlobScanner()): ScanSink {
-  return {
-    data: (chunk) => scanner.data(chunk),
-    end: () => scanner.end(),
-    finished: async () => ({
-      result: scanner.result,
-      lfsPointer: scanner.lfsPointer(),
-      containerDetections: (path) => scanner.containerDetections(path),
-    }),
-  };
-}
 
 /** The built worker script beside this bundle (dist/ or dist/chunks/; from source, the build's), or undefined. */
 function workerScript(): string | undefined {

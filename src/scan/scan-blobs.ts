@@ -1,6 +1,7 @@
 import { isRegularFile, MODE_GITLINK, MODE_SYMLINK, type Repository } from '../git/types.js';
 import type { BlobScan, LineDetection } from './blob-scanner.js';
-import { DetectionPool, localScan } from './detect-pool.js';
+import type { DetectionPool } from './detect-pool.js';
+import { localScan } from './scan-sink.js';
 import { scanLfsContent } from './lfs.js';
 import { LineKeys, type LineKeysWanted } from './line-keys.js';
 import { TextPieces } from './text-pieces.js';
@@ -178,6 +179,15 @@ export function scannable(targets: ScanTarget[], stats: ScanStats, ignores: (pat
   return regular;
 }
 
+/**
+ * Worker threads for the detection of a scan of `count` blobs or commits, when they pay (see
+ * detect-pool.ts). Its code is loaded only here: the commit hook never parses it.
+ */
+export async function detectionPool(count: number): Promise<DetectionPool | undefined> {
+  const { DetectionPool } = await import('./detect-pool.js');
+  return DetectionPool.forScan(count);
+}
+
 export interface ScanBlobsOptions {
   /** Detection may run on worker threads when there are enough blobs (whole-tree scans; never the hook). */
   workers?: boolean;
@@ -193,7 +203,7 @@ export async function scanBlobs(
   const stats = emptyStats();
   const regular = scannable(targets, stats, ignores);
   const pathOf = new Map(regular.map((target) => [target.oid, target.path]));
-  const pool = options.workers ? DetectionPool.forScan(pathOf.size) : undefined;
+  const pool = options.workers ? await detectionPool(pathOf.size) : undefined;
   try {
     const cache = new BlobScanCache(repository, pool);
     const scans = new Map<string, BlobScan>();

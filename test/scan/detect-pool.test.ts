@@ -3,7 +3,8 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshKeyId, freshSecret, freshSessionToken } from '../../src/fake-keys.js';
-import { DetectionPool, localScan, type ScanSink } from '../../src/scan/detect-pool.js';
+import { DetectionPool } from '../../src/scan/detect-pool.js';
+import { localScan, type ScanSink } from '../../src/scan/scan-sink.js';
 
 /**
  * The worker pool must answer exactly what the main thread answers, for every kind of blob and
