@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { measureDetector, type DetectorFigures } from './detector.js';
 import { exposureReport, measureExposure, type ExposureFigures } from './exposure.js';
-import { interleaved, peakRss, type Command } from './measure.js';
+import { interleaved, interleavedWithCpu, peakRss, type Command, type WallAndCpu } from './measure.js';
+import { historyScanReport, measureHistoryScan, type HistoryScanFigures } from './history-scan.js';
 import { freshKeyId } from '../src/fake-keys.js';
 import { measureHugeFile, type HugeFileFigures } from './huge-file.js';
 import { freshContent, syntheticRepository } from './synthetic-repo.js';
@@ -35,7 +36,7 @@ const { values } = parseArgs({
 });
 
 /** The parts of the benchmark to run (`--only pre-receive,whole`); all by default. */
-const SECTIONS = ['commit', 'whole', 'huge', 'detector', 'pre-receive', 'exposure'] as const;
+const SECTIONS = ['commit', 'whole', 'history', 'huge', 'detector', 'pre-receive', 'exposure'] as const;
 const only = values.only?.split(',').map((name) => name.trim());
 const unknownSection = only?.find((name) => !(SECTIONS as readonly string[]).includes(name));
 if (unknownSection) throw new Error(`--only takes ${SECTIONS.join(', ')} (got "${unknownSection}")`);
@@ -217,18 +218,35 @@ async function main(): Promise<void> {
 
   let whole: Results['whole'];
   if (runs_('whole')) {
-    log('--all and --history');
+    log('--all and --history, beside git grep and git-secrets');
     const wholeRuns = Math.max(3, Math.ceil(runs / 3));
-    const times = interleaved(
-      [
-        { label: 'all', command: process.execPath, args: [bin, 'check', '--all'], options: { cwd: repo, env } },
-        { label: 'history', command: process.execPath, args: [bin, 'check', '--history'], options: { cwd: repo, env } },
-      ],
-      wholeRuns,
-    );
-    const allRssMB = peakRss(bin, ['check', '--all'], { cwd: repo, env });
-    const historyRssMB = peakRss(bin, ['check', '--history'], { cwd: repo, env });
-    whole = { allMs: times.get('all')!, historyMs: times.get('history')!, allRssMB, historyRssMB };
+    const options = { cwd: repo, env };
+    const commands: Command[] = [
+      { label: 'all', command: process.execPath, args: [bin, 'check', '--all'], options },
+      { label: 'history', command: process.execPath, args: [bin, 'check', '--history'], options },
+      // A C scan of every tracked file: the floor for reading the whole index. Exit 1 is "no match".
+      { label: 'git-grep', command: 'git', args: ['grep', '--cached', '-c', '-F', 'AKIA'], options, okCodes: [0, 1] },
+    ];
+    if (gitSecrets) commands.push({ label: 'git-secrets', command: 'git', args: ['secrets', '--scan', '--cached'], options, okCodes: [0, 1] });
+    const times = interleavedWithCpu(commands, wholeRuns);
+    const allRssMB = peakRss(bin, ['check', '--all'], options);
+    const historyRssMB = peakRss(bin, ['check', '--history'], options);
+    whole = { all: times.get('all')!, history: times.get('history')!, gitGrep: times.get('git-grep')!, gitSecrets: times.get('git-secrets'), allRssMB, historyRssMB, runs: wholeRuns };
+  }
+
+  let history: HistoryScanFigures | undefined;
+  if (runs_('history')) {
+    log('--history on a long history, beside reading every object once');
+    history = await measureHistoryScan({
+      commits: Number(values['history-commits']),
+      files: 1000,
+      unpushed: 50,
+      runs: Number(values['history-runs'] ?? Math.max(3, Math.ceil(runs / 3))),
+      cacheDir,
+      bin: join(PROJECT, 'bin', 'keyguard.js'),
+      env,
+      log,
+    });
   }
 
   const hugeMB = Number(values['huge-mb']);
@@ -272,6 +290,7 @@ async function main(): Promise<void> {
     runs,
     scenarios,
     whole,
+    history,
     detector,
     huge,
     preReceive,
@@ -288,7 +307,8 @@ type Results = {
   repository: { files: number; commits: number; packedBytes: number };
   runs: number;
   scenarios: Scenario[];
-  whole?: { allMs: number; historyMs: number; allRssMB: number; historyRssMB: number };
+  whole?: { all: WallAndCpu; history: WallAndCpu; gitGrep: WallAndCpu; gitSecrets?: WallAndCpu; allRssMB: number; historyRssMB: number; runs: number };
+  history?: HistoryScanFigures;
   detector?: DetectorFigures;
   huge?: HugeFileFigures;
   preReceive?: PreReceiveFigures;
@@ -330,12 +350,24 @@ function report(r: Results): string {
     ratios.push(`- memory: ${many.keyguardRssMB.toFixed(0)} MB for the 20 MB change (under 150: ${check(many.keyguardRssMB < 150)})`);
   }
   if (r.whole) {
-    lines.push(`| whole repository | time | peak memory |`);
-    lines.push('|---|---|---|');
-    lines.push(`| \`keyguard check --all\` | ${ms(r.whole.allMs)} | ${r.whole.allRssMB.toFixed(0)} MB |`);
-    lines.push(`| \`keyguard check --history\` | ${ms(r.whole.historyMs)} | ${r.whole.historyRssMB.toFixed(0)} MB |`);
+    const w = r.whole;
+    const cpu = (t: WallAndCpu | undefined) => (t === undefined ? 'not installed (apt install git-secrets)' : ms(t.cpu));
+    lines.push(`| whole repository (medians of ${w.runs}) | wall | CPU (all processes) | peak memory |`);
+    lines.push('|---|---|---|---|');
+    lines.push(`| \`keyguard check --all\` | ${ms(w.all.wall)} | ${cpu(w.all)} | ${w.allRssMB.toFixed(0)} MB |`);
+    lines.push(`| \`git grep --cached -c -F AKIA\` | ${ms(w.gitGrep.wall)} | ${cpu(w.gitGrep)} | |`);
+    lines.push(`| \`git secrets --scan --cached\` | ${ms(w.gitSecrets?.wall)} | ${cpu(w.gitSecrets)} | |`);
+    lines.push(`| \`keyguard check --history\` | ${ms(w.history.wall)} | ${cpu(w.history)} | ${w.historyRssMB.toFixed(0)} MB |`);
     lines.push('');
-    ratios.push(`- memory: ${r.whole.historyRssMB.toFixed(0)} MB for --history (under 300: ${check(r.whole.historyRssMB < 300)})`);
+    ratios.push(`- --all / git grep --cached -F AKIA = ${ratio(w.all.wall, w.gitGrep.wall)} wall, ${ratio(w.all.cpu, w.gitGrep.cpu)} CPU (at most 1.5 wall: ${check(w.all.wall <= 1.5 * w.gitGrep.wall)})`);
+    if (w.gitSecrets) ratios.push(`- --all / git secrets --scan --cached = ${ratio(w.all.wall, w.gitSecrets.wall)} wall, ${ratio(w.all.cpu, w.gitSecrets.cpu)} CPU (at most 1.0 wall: ${check(w.all.wall <= w.gitSecrets.wall)})`);
+    else ratios.push('- --all / git secrets --scan --cached: git-secrets not installed (apt install git-secrets)');
+    ratios.push(`- memory: ${w.historyRssMB.toFixed(0)} MB for --history (under 300: ${check(w.historyRssMB < 300)})`);
+  }
+  if (r.history) {
+    const h = historyScanReport(r.history);
+    lines.push(...h.lines);
+    ratios.push(...h.ratios);
   }
   if (r.preReceive) {
     const p = r.preReceive;

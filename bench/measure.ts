@@ -67,3 +67,50 @@ export function peakRss(script: string, args: string[], options: SpawnSyncOption
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+export interface WallAndCpu {
+  /** Median wall time (ms). */
+  wall: number;
+  /** Median CPU time (ms, user + system) of the command and every process it started. */
+  cpu: number;
+}
+
+/** Seconds in `times`' format (`0m1.234s`). */
+function shellSeconds(text: string): number {
+  const match = /^(\d+)m([\d.]+)s$/.exec(text);
+  return match ? Number(match[1]) * 60 + Number(match[2]) : NaN;
+}
+
+/**
+ * Like `interleaved`, also recording CPU time: each command runs under `sh`, whose `times` builtin
+ * prints the user and system time of its children (git's processes included, which a process's own
+ * counters miss). Output goes to /dev/null.
+ */
+export function interleavedWithCpu(commands: Command[], runs: number): Map<string, WallAndCpu> {
+  const wrapped = commands.map((command) => ({
+    ...command,
+    command: 'sh',
+    args: ['-c', '"$@" >/dev/null 2>&1; status=$?; times >&2; exit $status', 'sh', command.command, ...command.args],
+  }));
+  const walls = new Map(commands.map((c) => [c.label, [] as number[]]));
+  const cpus = new Map(commands.map((c) => [c.label, [] as number[]]));
+  const once = (command: Command) => {
+    command.before?.();
+    const start = process.hrtime.bigint();
+    const result = spawnSync(command.command, command.args, { encoding: 'utf8', maxBuffer: 1 << 30, ...command.options, stdio: ['ignore', 'ignore', 'pipe'] });
+    const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+    if (result.error) throw result.error;
+    if (!(command.okCodes ?? [0]).includes(result.status ?? -1)) throw new Error(`${command.label}: exit code ${result.status}`);
+    const children = String(result.stderr).trim().split('\n').at(-1)!.trim().split(/\s+/);
+    return { wall: elapsed, cpu: (shellSeconds(children[0]!) + shellSeconds(children[1]!)) * 1000 };
+  };
+  for (const command of wrapped) once(command); // warm-up
+  for (let round = 0; round < runs; round++) {
+    for (const command of wrapped) {
+      const { wall, cpu } = once(command);
+      walls.get(command.label)!.push(wall);
+      cpus.get(command.label)!.push(cpu);
+    }
+  }
+  return new Map(commands.map((c) => [c.label, { wall: median(walls.get(c.label)!), cpu: median(cpus.get(c.label)!) }]));
+}

@@ -23,7 +23,7 @@ const common = {
 };
 // Code the commit hook does not run (other commands, other report formats, the isomorphic-git
 // backend) goes into chunks of its own, required only when used: every commit parses less.
-const COLD = /^(\.\.?\/)+(commands\/(hook|install|doctor|incident|demo|baseline|errors|help|ci|pre-receive)|report\/(json|sarif|provenance)|install\/(install|server)|git\/iso-backend|iso-backend|git\/exposure|exposure)\.js$/;
+const COLD = /^(\.\.?\/)+(commands\/(hook|install|doctor|incident|demo|baseline|errors|help|ci|pre-receive)|report\/(json|sarif|provenance)|install\/(install|server)|git\/iso-backend|iso-backend|git\/exposure|exposure|scan\/detect-pool|detect-pool)\.js$/;
 const coldEntries = {};
 /** Turns a dynamic import of cold code into a require of its chunk, relative to the file being built. */
 const splitCold = (chunksDir) => ({
@@ -47,6 +47,8 @@ const cjs = (outfile, chunksDir) => ({
   plugins: [splitCold(chunksDir)],
 });
 await build({ ...cjs('dist/cli.cjs', './chunks/'), entryPoints: ['src/cli.ts'] });
+// The detection worker the whole-tree and history scans start (src/scan/detect-pool.ts).
+await build({ ...cjs('dist/detect-worker.cjs', './chunks/'), entryPoints: ['src/scan/detect-worker.ts'] });
 // Chunks may load further chunks: build until no new one appears.
 for (let built = new Set(); Object.keys(coldEntries).some((name) => !built.has(name)); ) {
   for (const [name, source] of Object.entries(coldEntries).filter(([name]) => !built.has(name))) {

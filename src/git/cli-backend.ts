@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { CatFileBatch } from './cat-file.js';
 import { discoverRepository, lfsObjectIn } from './discover.js';
 import { LooseObjects } from './loose-objects.js';
+import { scanFastPaths } from './fast-paths.js';
 import { RepositoryReadError } from './errors.js';
 import type { ExposureAnswer, ExposureQuery } from './exposure-types.js';
 import { DiffTreeParser, parseBatchCheck, parseLsFilesStage, parseLsTree, parseRawDiff } from './parse.js';
@@ -67,7 +68,7 @@ export class GitCliRepository implements Repository {
     if (this.loose === undefined) {
       try {
         const objects = this.context.env.GIT_OBJECT_DIRECTORY ?? join(discoverRepository(this.context.cwd, this.context.env).commonDir, 'objects');
-        this.loose = new LooseObjects(objects);
+        this.loose = new LooseObjects(objects, scanFastPaths(this.context.env));
       } catch {
         this.loose = null;
       }

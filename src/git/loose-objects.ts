@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -16,10 +16,37 @@ const load = createRequire(import.meta.url);
 let zlib: typeof import('node:zlib') | undefined;
 
 export class LooseObjects {
-  constructor(private readonly objectsDir: string) {}
+  /**
+   * The names in each fan-out folder (`ab/`), listed on first use: a scan of thousands of packed
+   * blobs then costs one listing per folder instead of one failed open per blob. An object written
+   * after the listing is read by git instead; one removed since fails to open, and git reads it too.
+   */
+  private readonly listed = new Map<string, Set<string>>();
+
+  /** @param listFolders list fan-out folders (see `listed`); off, every lookup tries to open the file. */
+  constructor(
+    private readonly objectsDir: string,
+    private readonly listFolders = true,
+  ) {}
+
+  private mayHold(oid: string): boolean {
+    if (!this.listFolders) return true;
+    const folder = oid.slice(0, 2);
+    let names = this.listed.get(folder);
+    if (names === undefined) {
+      try {
+        names = new Set(readdirSync(join(this.objectsDir, folder)));
+      } catch {
+        names = new Set(); // no such folder: nothing loose there
+      }
+      this.listed.set(folder, names);
+    }
+    return names.has(oid.slice(2));
+  }
 
   /** The blob's content, or undefined when git should be asked instead. */
   readBlob(oid: string): Buffer | undefined {
+    if (!this.mayHold(oid)) return undefined;
     let fd: number;
     try {
       fd = openSync(join(this.objectsDir, oid.slice(0, 2), oid.slice(2)), 'r');

@@ -1,12 +1,14 @@
 import { isRegularFile, MODE_GITLINK, type Repository } from '../git/types.js';
 import type { Gitlink } from './submodules.js';
-import { BlobScanCache, leftIgnoredPath, scannable, type ScanTarget } from './scan-blobs.js';
+import { BlobScanCache, detectionPool, leftIgnoredPath, scannable, type ScanTarget } from './scan-blobs.js';
 import { scanCommitObject } from './message.js';
 import { scanPathNames } from './path-names.js';
 import type { Finding, ScanStats } from './types.js';
 
 /** Commits scanned at once: enough to keep git's pipes busy, few enough to bound memory. */
 const WINDOW = 64;
+/** With detection on worker threads, more, so that each message to a worker carries many blobs (the pool bounds its memory). */
+const POOLED_WINDOW = 256;
 
 /** A finding in a commit: where a credential first entered the scanned history. */
 export type CommitFinding = Finding & { commit: string };
@@ -29,13 +31,30 @@ export async function scanCommits(
   commits: string[],
   ignores: (path: string) => boolean = () => false,
   onProgress?: (done: number, total: number) => void,
+  options: { workers?: boolean } = {},
 ): Promise<CommitScanResult> {
-  const cache = new BlobScanCache(repository);
+  // Detection on worker threads for a long history (see detect-pool.ts); never for a push hook.
+  const pool = options.workers ? await detectionPool(commits.length) : undefined;
+  try {
+    return await scanWith(new BlobScanCache(repository, pool), pool ? POOLED_WINDOW : WINDOW, repository, commits, ignores, onProgress);
+  } finally {
+    pool?.close();
+  }
+}
+
+async function scanWith(
+  cache: BlobScanCache,
+  window: number,
+  repository: Repository,
+  commits: string[],
+  ignores: (path: string) => boolean,
+  onProgress?: (done: number, total: number) => void,
+): Promise<CommitScanResult> {
   const reported = new Set<string>();
   const findings: CommitFinding[] = [];
   const gitlinks: Gitlink[] = [];
   let done = 0;
-  // Commits are scanned while git is still listing the next ones, up to WINDOW at a time, and their
+  // Commits are scanned while git is still listing the next ones, up to `window` at a time, and their
   // findings are taken in commit order: "the first commit that introduced it" stays the first.
   const pending: { commit: string; scan: Promise<Finding[][]> }[] = [];
   const settle = async () => {
@@ -64,7 +83,7 @@ export async function scanCommits(
     const scan = Promise.all([...scannable(targets, cache.stats, ignores).map((target) => cache.findingsFor(target)), message, names]);
     scan.catch(() => {}); // awaited in settle(); until then a failure must not count as unhandled
     pending.push({ commit: change.commit, scan });
-    while (pending.length >= WINDOW) await settle();
+    while (pending.length >= window) await settle();
   });
   while (pending.length > 0) await settle();
   return { findings, stats: cache.stats, commits: commits.length, gitlinks };

@@ -1,5 +1,7 @@
 import { isRegularFile, MODE_GITLINK, MODE_SYMLINK, type Repository } from '../git/types.js';
-import { BlobScanner, type BlobScan, type LineDetection } from './blob-scanner.js';
+import type { BlobScan, LineDetection } from './blob-scanner.js';
+import type { DetectionPool } from './detect-pool.js';
+import { localScan } from './scan-sink.js';
 import { scanLfsContent } from './lfs.js';
 import { LineKeys, type LineKeysWanted } from './line-keys.js';
 import { TextPieces } from './text-pieces.js';
@@ -21,6 +23,8 @@ export interface ScanTarget {
 
 /** Blob reads in flight at once: enough to keep git's pipe full, few enough to bound memory. */
 const CONCURRENCY = 32;
+/** With detection on worker threads, more: a worker's batch is in flight too (pooled blobs are at most 1 MB). */
+const POOLED_CONCURRENCY = 128;
 
 export async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -71,21 +75,26 @@ export class BlobScanCache {
   /** Coverage of the distinct blobs scanned so far. */
   readonly stats: ScanStats = emptyStats();
 
-  constructor(private readonly repository: Repository) {}
+  /** @param pool scans blobs on worker threads (see detect-pool.ts); without one, on this thread */
+  constructor(
+    private readonly repository: Repository,
+    private readonly pool?: DetectionPool,
+  ) {}
 
   /** @param path names the file in messages (the first path the blob is scanned under) */
   scan(oid: string, path = oid): Promise<BlobScan> {
     let scan = this.scans.get(oid);
     if (scan === undefined) {
-      const scanner = new BlobScanner();
-      scan = this.repository.readBlob(oid, scanner).then(async () => {
-        const inMembers = scanner.containerDetections(path); // first: it drops what its members hold from the outer list
-        scanner.result.detections.push(...inMembers);
-        const pointer = scanner.lfsPointer();
-        if (pointer !== undefined) scanner.result.detections.push(...(await scanLfsContent(this.repository, path, pointer)));
-        countScan(this.stats, scanner.result);
-        if (scanner.result.detections.length === 0) this.scans.set(oid, NOTHING_FOUND);
-        return scanner.result;
+      const sink = this.pool ? this.pool.sink() : localScan();
+      scan = this.repository.readBlob(oid, sink).then(async () => {
+        const scanned = await sink.finished();
+        const inMembers = scanned.containerDetections(path); // first: it drops what its members hold from the outer list
+        scanned.result.detections.push(...inMembers);
+        const pointer = scanned.lfsPointer;
+        if (pointer !== undefined) scanned.result.detections.push(...(await scanLfsContent(this.repository, path, pointer)));
+        countScan(this.stats, scanned.result);
+        if (scanned.result.detections.length === 0) this.scans.set(oid, NOTHING_FOUND);
+        return scanned.result;
       });
       this.scans.set(oid, scan);
     }
@@ -170,20 +179,44 @@ export function scannable(targets: ScanTarget[], stats: ScanStats, ignores: (pat
   return regular;
 }
 
+/**
+ * Worker threads for the detection of a scan of `count` blobs or commits, when they pay (see
+ * detect-pool.ts). Its code is loaded only here: the commit hook never parses it.
+ */
+export async function detectionPool(count: number): Promise<DetectionPool | undefined> {
+  const { DetectionPool } = await import('./detect-pool.js');
+  return DetectionPool.forScan(count);
+}
+
+export interface ScanBlobsOptions {
+  /** Detection may run on worker threads when there are enough blobs (whole-tree scans; never the hook). */
+  workers?: boolean;
+}
+
 /** Scans blobs from the repository (the index, a staged change); `ignores` is the ignorePaths test. */
-export async function scanBlobs(repository: Repository, targets: ScanTarget[], ignores?: (path: string) => boolean): Promise<ScanResult> {
-  const cache = new BlobScanCache(repository);
+export async function scanBlobs(
+  repository: Repository,
+  targets: ScanTarget[],
+  ignores?: (path: string) => boolean,
+  options: ScanBlobsOptions = {},
+): Promise<ScanResult> {
   const stats = emptyStats();
   const regular = scannable(targets, stats, ignores);
-  const scans = new Map<string, BlobScan>();
   const pathOf = new Map(regular.map((target) => [target.oid, target.path]));
-  await forEachLimited([...pathOf.keys()], CONCURRENCY, async (oid) => {
-    scans.set(oid, await cache.scan(oid, pathOf.get(oid)));
-  });
-  const findings: Finding[] = [];
-  for (const target of regular) {
-    countScan(stats, scans.get(target.oid)!); // per path: two identical files are two files
-    findings.push(...(await cache.findingsFor(target)));
+  const pool = options.workers ? await detectionPool(pathOf.size) : undefined;
+  try {
+    const cache = new BlobScanCache(repository, pool);
+    const scans = new Map<string, BlobScan>();
+    await forEachLimited([...pathOf.keys()], pool ? POOLED_CONCURRENCY : CONCURRENCY, async (oid) => {
+      scans.set(oid, await cache.scan(oid, pathOf.get(oid)));
+    });
+    const findings: Finding[] = [];
+    for (const target of regular) {
+      countScan(stats, scans.get(target.oid)!); // per path: two identical files are two files
+      findings.push(...(await cache.findingsFor(target)));
+    }
+    return { findings, stats };
+  } finally {
+    pool?.close();
   }
-  return { findings, stats };
 }

@@ -36,7 +36,7 @@ export async function scanStaged(repository: Repository, policy: Policy = DEFAUL
 /** Every tracked file as staged (whole files), and its name. */
 export async function scanIndex(repository: Repository, policy: Policy = DEFAULT_POLICY): Promise<ScanResult> {
   const entries = await repository.indexEntries();
-  const scanned = await scanBlobs(repository, entries, policy.ignores);
+  const scanned = await scanBlobs(repository, entries, policy.ignores, { workers: true });
   scanned.findings.push(...scanPathNames(entries.map((entry) => entry.path), policy.ignores));
   return applyPolicy(scanned, policy);
 }
@@ -94,7 +94,7 @@ export async function scanHistory(
       options.warn?.(`keyguard: shallow clone: scanned the ${commits.length} commits that are here; older history was not fetched and not checked.\n`);
     }
   }
-  const result = await scanCommits(repository, commits, policy.ignores, onProgress);
+  const result = await scanCommits(repository, commits, policy.ignores, onProgress, { workers: true });
   return applyPolicy(result, policy);
 }
 
