@@ -92,7 +92,7 @@ function plugAndPlayDependency(projectDir) {
 function addCommand() {
   const manager = /^(pnpm|yarn)\//.exec(env.npm_config_user_agent || '');
   if (manager && manager[1] === 'pnpm') return 'pnpm add --save-dev <keyguard tarball or git URL> --allow-build=keyguard';
-  if (manager && manager[1] === 'yarn') return 'yarn add --dev keyguard@<keyguard tarball or git URL>';
+  if (manager && manager[1] === 'yarn') return 'yarn add --dev keyguard@file:<keyguard tarball>';
   return 'npm install --save-dev <keyguard tarball or git URL>';
 }
 

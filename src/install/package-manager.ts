@@ -27,7 +27,7 @@ const SOURCE = '<keyguard tarball or git URL>';
 const NPM: PackageManager = { name: 'npm', script: 'prepare', install: 'npm install', add: `npm install --save-dev ${SOURCE}`, run: 'npx --no-install keyguard' };
 // --allow-build: pnpm 11+ fails the install while keyguard's build is neither allowed nor denied.
 const PNPM = { name: 'pnpm', script: 'prepare', install: 'pnpm install', add: `pnpm add --save-dev ${SOURCE} --allow-build=keyguard`, run: 'pnpm exec keyguard' } as const;
-const YARN_BERRY = { name: 'yarn', script: 'postinstall', install: 'yarn install', add: `yarn add --dev keyguard@${SOURCE}`, run: 'yarn keyguard' } as const;
+const YARN_BERRY = { name: 'yarn', script: 'postinstall', install: 'yarn install', add: 'yarn add --dev keyguard@file:<keyguard tarball>', run: 'yarn keyguard' } as const;
 // yarn 1 runs `prepare` after an install, like npm.
 const YARN_CLASSIC = { ...YARN_BERRY, script: 'prepare' } as const;
 

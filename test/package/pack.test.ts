@@ -67,8 +67,9 @@ describe('this repository', () => {
       readFileSync(join(PROJECT_ROOT, file), 'utf8')
         .split('\n')
         .forEach((line, i) => {
-          // npx without --no-install fetches a missing package; npm install/add of the bare name fetches whatever has that name.
-          if (/\bnpx (?!--no-install\b)(-\S+ )*keyguard\b/.test(line) || /\b(npm (install|i|add)|pnpm add|yarn add)( -\S+)* keyguard(@\S*)?(\s|$|`|')/.test(line)) {
+          // npx without --no-install fetches a missing package; npm install/add of the bare name (or name@version)
+          // fetches whatever has that name; name@file:…, @git+…, @https:… name where it comes from.
+          if (/\bnpx (?!--no-install\b)(-\S+ )*keyguard\b/.test(line) || /\b(npm (install|i|add)|pnpm add|yarn add)( -\S+)* keyguard(@(?!file:|git\+|https?:|<)\S*)?(\s|$|`|')/.test(line)) {
             offenders.push(`${file}:${i + 1}: ${line.trim()}`);
           }
         });
