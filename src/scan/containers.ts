@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { constants, gunzipSync, inflateSync } from 'node:zlib';
 import { ContainerError, damaged, DEPTH_MAX, describe, inflateBounded, isZlibHeader, TOTAL_MAX, TRUST_HINT, type Member } from './container-reading.js';
 import { isPdf, pdfStreams } from './container-pdf.js';
@@ -142,17 +143,21 @@ function* members(path: string, kind: ContainerKind, data: Buffer, place: string
 
 /**
  * A whole file that is one zlib stream (`zlib.deflateSync` output, git's loose objects). Text that
- * only starts like one (`x^2 + 1`: 0x78 0x5e is a valid header) and does not inflate is not a container.
+ * only starts like one (`x^2 + 1`: 0x78 0x5e is a valid header) and does not inflate is not a
+ * container; bytes that are not UTF-8 text and do not inflate are a damaged stream (exit 2).
  */
 function* zlibContent(path: string, data: Buffer, place: string[]): Generator<Member> {
   const memberPlace = [...place, '(zlib content)'];
-  const printableHeader = data[1]! >= 0x20 && data[1]! < 0x7f;
+  const inflate = () => inflateBounded(path, memberPlace, (max) => inflateSync(data, { maxOutputLength: max, finishFlush: constants.Z_SYNC_FLUSH }));
+  if (!isUtf8(data)) {
+    yield { place: memberPlace, bytes: inflate() };
+    return;
+  }
   let inner: Buffer;
   try {
-    inner = inflateBounded(path, memberPlace, (max) => inflateSync(data, { maxOutputLength: max, finishFlush: constants.Z_SYNC_FLUSH }));
-  } catch (error) {
-    if (printableHeader && error instanceof ContainerError && !/expands to more/.test(error.message)) return;
-    throw error;
+    inner = inflate();
+  } catch {
+    return; // UTF-8 text (compressed data never is): nothing was compressed there
   }
   yield { place: memberPlace, bytes: inner };
 }

@@ -361,6 +361,18 @@ describe('a zip appended to other bytes, through the real hook', () => {
     expectBlocked(path, ['config/credentials'], id);
   });
 
+  it('a zip appended to a file over 64 MB (not kept whole to expand) stops the commit with a clear message (exit 2)', () => {
+    started();
+    const big = Buffer.concat([elf(), Buffer.alloc(65 * 1024 * 1024, 1), zip([['creds.ini', credentials(freshKeyId(), freshSecret())]])]);
+    repo.write('installer.bin', big).gitOk('add', '.');
+    expect(repo.keyguard(['check']).status).toBe(2);
+    const result = commit();
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/installer\.bin has a zip archive appended after its first \d+ bytes/);
+    expect(result.stderr).toContain('ignorePaths');
+    expect(repo.commitCount()).toBe(1);
+  });
+
   it('bytes that only look like a zip end record are not an archive: the commit goes through', () => {
     started();
     const fake = Buffer.alloc(22);
