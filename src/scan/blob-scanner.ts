@@ -3,7 +3,7 @@ import type { ContentEncoding } from '../detect/content.js';
 import type { Detection } from '../detect/types.js';
 import type { BlobSink } from '../git/types.js';
 import { TRUST_HINT } from './container-reading.js';
-import { CONTAINER_MAX, ContainerError, containerKind, containerShape, expandContainer, HEAD_BYTES, ZIP_TAIL, zipEnd, type ContainerKind } from './containers.js';
+import { CONTAINER_MAX, ContainerError, containerKind, expandContainer, HEAD_BYTES, holdsMembers, ZIP_TAIL, zipEnd, type ContainerKind } from './containers.js';
 import { parseLfsPointer, POINTER_MAX, type LfsPointer } from './lfs-pointer.js';
 import { lineKeyOf } from './line-keys.js';
 import { DEFAULT_PIECE_BYTES, TextPieces } from './text-pieces.js';
@@ -152,7 +152,7 @@ export class BlobScanner implements BlobSink {
       if (found === undefined || found.shift === 0) return undefined;
       throw new ContainerError(`${path} has a zip archive appended after its first ${found.shift} bytes, and at ${megabytes} MB it is too large for keyguard to expand and check.`, TRUST_HINT);
     }
-    if (containerShape(headOf(kept), tailOf(kept), this.length) === undefined) return undefined;
+    if (!holdsMembers(headOf(kept), tailOf(kept), this.length)) return undefined;
     return kept.length === 1 ? kept[0]! : Buffer.concat(kept);
   }
 

@@ -57,12 +57,10 @@ function appendedZip(tail: Buffer, length: number, kind: ContainerKind | undefin
 /**
  * Whether a file `length` bytes long, that starts with `head` (HEAD_BYTES of it) and ends with `tail`
  * (ZIP_TAIL of it), holds members to expand: a container by its start, or a zip appended to other bytes.
- * Returns the shift of an appended zip, 0 for a container by its start.
  */
-export function containerShape(head: Buffer, tail: Buffer, length: number): { kind: ContainerKind | undefined; appendedAfter: number | undefined } | undefined {
+export function holdsMembers(head: Buffer, tail: Buffer, length: number): boolean {
   const kind = containerKind(head);
-  const appended = appendedZip(tail, length, kind);
-  return kind === undefined && appended === undefined ? undefined : { kind, appendedAfter: appended?.shift };
+  return kind !== undefined || appendedZip(tail, length, kind) !== undefined;
 }
 
 class Budget {
