@@ -16,6 +16,11 @@ export GIT_NO_REPLACE_OBJECTS
 # run, so LFS content reaches node. git and grep run in the C locale: grep is then fast, and git's
 # output is bytes either way.
 pattern='AKIA|ASIA|ABIA|ACCA|ABSK|bedrock-api-key-|-at-[0-9]{12}|aoaAAAA|aorAAAA|QUtJQ|FLSU|BS0lB|QVNJQ|FTSU|BU0lB|QUJJQ|FCSU|BQklB|QUNDQ|FDQ0|BQ0NB|QUJTS|FCU0|BQlNL|YmVkcm9jay1hcGkta2V5L|JlZHJvY2stYXBpLWtleS|iZWRyb2NrLWFwaS1rZXkt|([A-Za-z0-9+/]|\\/|%2[FfBb]|\\u002[FfBb]|&#[xX]0*2[FfBb];|&#0*4[37];|&sol;|&plus;){40}|41 ?4[bB] ?49 ?41|41 ?53 ?49 ?41|41 ?42 ?49 ?41|41 ?43 ?43 ?41|(\\x[2-7][0-9A-Fa-f]|\\u00[2-7][0-9A-Fa-f]|%[2-7][0-9A-Fa-f]|&#[xX]0*[2-7][0-9A-Fa-f];|&#0*[3-9][0-9];|&#0*1[0-2][0-9];|0[xX][2-7][0-9A-Fa-f], ?){8}|H4sI|SDRzS|UVV0Sl|FVdEpR|RVXRKU|RkxTV|GTFNV|QlMwbE|JTMGxC|CUzBsQ|UVZOSl|FWTkpR|RVk5KU|RlRTV|GVFNV|QlUwbE|JVMGxC|CVTBsQ|UVVKSl|FVSkpR|RVUpKU|RkNTV|GQ1NV|QlFrbE|JRa2xC|CUWtsQ|UVVORF|FVTkRR|RVU5EU|RkRRM|GRFEw|QlEwTk|JRME5C|CUTBOQ|(^|[^A-Za-z0-9])A(K|KI|S|SI|B|BI|C|CC)?["'\''`]|[Ss][Ee][Cc][Rr][Ee][Tt].?([Aa][Cc][Cc][Ee][Ss][Ss].?)?[Kk][Ee][Yy]|[Aa][Ww][Ss].?[Ss][Ee][Cc][Rr][Ee][Tt]|^[+ 	]*[A-Za-z0-9+/]{16,}=*[^ -~]?$'
+# Compressed bytes that git diffs as text (a zlib file, a PDF, a crafted gzip or zip with no NUL in
+# its first 8000 bytes) hide what they hold from the pattern, and they are never UTF-8 text: a line
+# with a control character or a byte sequence that is not UTF-8 goes to node, which opens containers.
+# (A Latin-1 file starts node too; UTF-8 text does not.)
+notText=$(printf '[\001-\010\016-\032\034-\037\177\300\301\365-\377]|[\001-\177][\200-\277]|[\302-\364]([\001-\177\300-\377]|$)|[\340-\364][\200-\277]([\001-\177\300-\377]|$)|[\360-\364][\200-\277]{2}([\001-\177\300-\377]|$)|[\302-\337][\200-\277]{2}|[\340-\357][\200-\277]{3}|[\360-\364][\200-\277]{4}')
 case "$1" in
   pre-commit | pre-merge-commit)
     # The staged lines, as git diffs them. Binary files and any failure of git (a corrupt index, no
@@ -26,7 +31,7 @@ case "$1" in
     # are 0: a step that is missing (no tr on PATH) or fails sends the commit to the full check.
     { LC_ALL=C git diff-index --cached -p -U0 --no-color --no-ext-diff --no-textconv -M --ignore-submodules=none HEAD -- 2>/dev/null
       echo "keyguard-git-status:$?"; } | { LC_ALL=C tr -d '\000'; echo "keyguard-tr-status:$?"; } |
-      LC_ALL=C grep -qE "$pattern|^Binary files |^keyguard-(git|tr)-status:[1-9]"
+      LC_ALL=C grep -qE "$pattern|$notText|^Binary files |^keyguard-(git|tr)-status:[1-9]"
     [ $? -eq 1 ] && exit 0 ;;
   commit-msg)
     # (grep's exit status 1 is "no match"; anything else, node decides.)

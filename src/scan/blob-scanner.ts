@@ -3,7 +3,8 @@ import { DecodeLimitError, GZIP_RUN_MAX, openGzipStreamStart } from '../detect/d
 import type { ContentEncoding } from '../detect/content.js';
 import type { Detection } from '../detect/types.js';
 import type { BlobSink } from '../git/types.js';
-import { CONTAINER_MAX, ContainerError, containerKind, expandContainer, type ContainerKind } from './containers.js';
+import { TRUST_HINT } from './container-reading.js';
+import { CONTAINER_MAX, ContainerError, containerKind, expandContainer, HEAD_BYTES, holdsMembers, ZIP_TAIL, zipEnd, type ContainerKind } from './containers.js';
 import { parseLfsPointer, POINTER_MAX, type LfsPointer } from './lfs-pointer.js';
 import { lineKeyOf } from './line-keys.js';
 import { DEFAULT_PIECE_BYTES, TextPieces } from './text-pieces.js';
@@ -70,8 +71,19 @@ export class BlobScanner implements BlobSink {
   /** Line and fingerprint of every credential reported, so that a second view does not report it again. */
   private readonly reportedOnLine = new Set<string>();
 
-  /** A container file (gzip, zip, PNG) is also kept whole, to expand its members after the scan. */
-  private container: { kind: ContainerKind; parts: Buffer[]; bytes: number } | undefined;
+  /**
+   * The blob's bytes, kept to expand it after the scan if it is a container (see containers.ts): a
+   * file up to KEEP_MAX whatever it is (a zip may be appended to any file, found from its end), a
+   * container by its start up to CONTAINER_MAX. Past that, only its last ZIP_TAIL bytes are kept.
+   */
+  private kept: Buffer[] | undefined = [];
+  private length = 0; // the blob's bytes so far, kept or not
+  /** What the start of the blob says it is, once HEAD_BYTES of it (or all of it) have arrived. */
+  private head: { kind: ContainerKind | undefined } | undefined;
+  /** The last ZIP_TAIL bytes, once the blob is no longer kept whole. */
+  private tail: Buffer | undefined;
+  /** A container by its start that was larger than CONTAINER_MAX. */
+  private oversized = false;
 
   constructor(private readonly limits: ChunkLimits = DEFAULT_LIMITS) {
     this.pieces = new TextPieces((text, final) => this.scanPiece(text, final), limits.chunkBytes);
@@ -90,14 +102,7 @@ export class BlobScanner implements BlobSink {
       if (this.pieces.bytes + chunk.length <= POINTER_MAX) this.small.push(chunk);
       else this.small = undefined;
     }
-    if (this.pieces.bytes === 0 && chunk.length >= 4) {
-      const kind = containerKind(chunk);
-      if (kind !== undefined) this.container = { kind, parts: [], bytes: 0 };
-    }
-    if (this.container !== undefined) {
-      this.container.bytes += chunk.length;
-      if (this.container.bytes <= CONTAINER_MAX) this.container.parts.push(chunk);
-    }
+    this.keep(chunk);
     this.pieces.data(chunk);
   }
 
@@ -109,26 +114,53 @@ export class BlobScanner implements BlobSink {
     if (this.undecodable !== undefined) {
       throw new ContainerError(
         `${path}: ${this.undecodable.message}, so keyguard could not check all of it.`,
-        'If you trust this file and it holds no credentials, add it to ignorePaths in keyguard.config.json.',
+        TRUST_HINT,
       );
     }
-    const container = this.container;
-    if (container === undefined) return [];
-    if (container.bytes > CONTAINER_MAX) {
-      throw new ContainerError(
-        `${path} is a ${container.kind} file of ${Math.round(container.bytes / 1024 / 1024)} MB, too large for keyguard to expand and check.`,
-        'If you trust this file and it holds no credentials, add it to ignorePaths in keyguard.config.json.',
-      );
-    }
+    const whole = this.whole(path);
+    if (whole === undefined) return [];
     const found: LineDetection[] = [];
-    expandContainer(path, Buffer.concat(container.parts), (member) => {
+    expandContainer(path, whole, (member) => {
       for (const detection of scanBytes(member.bytes)) found.push({ ...detection, within: member.place, lineKeys: [] });
     });
-    this.container = undefined;
     // A member stored uncompressed is also read in the container's own bytes: report it once, in its member.
     const inMembers = new Set(found.map((d) => d.fingerprint));
     this.result.detections = this.result.detections.filter((d) => !inMembers.has(d.fingerprint));
     return found;
+  }
+
+  private keep(chunk: Buffer): void {
+    this.length += chunk.length;
+    if (this.kept === undefined) {
+      if (this.tail !== undefined) this.tail = Buffer.concat([this.tail, chunk.subarray(-ZIP_TAIL)]).subarray(-ZIP_TAIL);
+      return;
+    }
+    this.kept.push(chunk);
+    if (this.head === undefined && this.length >= HEAD_BYTES) this.head = { kind: containerKind(headOf(this.kept)) };
+    if (this.length > KEEP_MAX && this.head?.kind === undefined) {
+      this.tail = tailOf(this.kept);
+      this.kept = undefined;
+    } else if (this.length > CONTAINER_MAX) {
+      this.oversized = true;
+      this.kept = undefined;
+    }
+  }
+
+  /** The whole blob when it is a container to expand; undefined when it is none. Throws when it is one too large to expand. */
+  private whole(path: string): Buffer | undefined {
+    const kept = this.kept;
+    this.kept = undefined;
+    const megabytes = Math.round(this.length / 1024 / 1024);
+    if (this.oversized) {
+      throw new ContainerError(`${path} is a ${this.head!.kind} file of ${megabytes} MB, too large for keyguard to expand and check.`, TRUST_HINT);
+    }
+    if (kept === undefined) {
+      const found = this.tail === undefined ? undefined : zipEnd(this.tail, this.length);
+      if (found === undefined || found.shift === 0) return undefined;
+      throw new ContainerError(`${path} has a zip archive appended after its first ${found.shift} bytes, and at ${megabytes} MB it is too large for keyguard to expand and check.`, TRUST_HINT);
+    }
+    if (!holdsMembers(headOf(kept), tailOf(kept), this.length)) return undefined;
+    return kept.length === 1 ? kept[0]! : Buffer.concat(kept);
   }
 
   end(): void {
@@ -245,6 +277,23 @@ export class BlobScanner implements BlobSink {
     this.carry = text.slice(start);
     this.pieceStartsLine = piece.endsWith('\n');
   }
+}
+
+/** Any file up to this size is kept whole, to look for a zip appended to it (see BlobScanner.kept). */
+export const KEEP_MAX = 64 * 1024 * 1024;
+
+/** The first HEAD_BYTES of chunks (copied only when the first chunk is shorter). */
+function headOf(parts: Buffer[]): Buffer {
+  let to = 0;
+  for (let bytes = 0; to < parts.length && bytes < HEAD_BYTES; ) bytes += parts[to++]!.length;
+  return (to === 1 ? parts[0]! : Buffer.concat(parts.slice(0, to))).subarray(0, HEAD_BYTES);
+}
+
+/** The last ZIP_TAIL bytes of chunks. */
+function tailOf(parts: Buffer[]): Buffer {
+  let from = parts.length;
+  for (let bytes = 0; from > 0 && bytes < ZIP_TAIL; ) bytes += parts[--from]!.length;
+  return (from === parts.length - 1 ? parts[from]! : Buffer.concat(parts.slice(from))).subarray(-ZIP_TAIL);
 }
 
 const isLowSurrogate = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;

@@ -1,43 +1,67 @@
-import { constants, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { RepositoryReadError } from '../git/errors.js';
+import { isUtf8 } from 'node:buffer';
+import { constants, gunzipSync, inflateSync } from 'node:zlib';
+import { ContainerError, damaged, DEPTH_MAX, describe, inflateBounded, isZlibHeader, TOTAL_MAX, TRUST_HINT, type Member } from './container-reading.js';
+import { isPdf, pdfStreams } from './container-pdf.js';
+import { isTar, tarMembers } from './container-tar.js';
+import { ZIP_TAIL, zipEnd, zipMembers } from './container-zip.js';
 
 /**
- * Files that hold other files, compressed: gzip (`.gz`, and the members of a `.tgz`), zip with
- * deflate (`.zip`, `.jar`, and the Office formats `.xlsx`/`.docx`/`.pptx`), PNG text chunks (`zTXt`,
- * `iTXt`). Their members are expanded and scanned like files of their own; what is found is reported
- * with its place (`data.xlsx > xl/sharedStrings.xml`).
+ * Files that hold other files: gzip (`.gz`, and the members of a `.tgz`), tar (ustar, pax, GNU),
+ * zip with deflate (`.zip`, `.jar`, the Office formats `.xlsx`/`.docx`/`.pptx`, and a zip appended
+ * to other bytes), a whole file that is one zlib stream, PDF /FlateDecode streams, PNG text chunks
+ * (`zTXt`, `iTXt`). They are recognised by their bytes, never by the file name. Their members are
+ * expanded and scanned like files of their own; what is found is reported with its place
+ * (`data.xlsx > xl/sharedStrings.xml`).
  *
  * Bounded so that a decompression bomb is a clear message, not an exhausted machine: a member may
  * expand to MEMBER_MAX, a file to TOTAL_MAX in all, and DEPTH_MAX containers may nest (the file
- * itself counts). Past a bound, or
- * for a member keyguard cannot decode (encryption, another compression method), the check stops with
- * exit code 2 and names the file: what cannot be read is never passed as clean.
+ * itself counts). Past a bound, or for a member keyguard cannot decode (encryption, another
+ * compression method), the check stops with exit code 2 and names the file: what cannot be read is
+ * never passed as clean.
  */
 
-export const MEMBER_MAX = 256 * 1024 * 1024;
-export const TOTAL_MAX = 1024 * 1024 * 1024;
-export const DEPTH_MAX = 3;
+export { ContainerError, DEPTH_MAX, MEMBER_MAX, TOTAL_MAX, type Member } from './container-reading.js';
+export { ZIP_TAIL, zipEnd } from './container-zip.js';
+
 /** A container is read whole into memory to be expanded: larger ones stop the check. */
 export const CONTAINER_MAX = 512 * 1024 * 1024;
+/** Bytes of a file's start that containerKind needs (tar's magic is at 257, PDF's header within 1 KB). */
+export const HEAD_BYTES = 1024;
 
-export interface Member {
-  /** Where it is, outermost first: `['app.tgz member', 'xl/sharedStrings.xml']`. */
-  place: string[];
-  bytes: Buffer;
-}
+export type ContainerKind = 'gzip' | 'zip' | 'png' | 'tar' | 'zlib' | 'pdf';
 
-export type ContainerKind = 'gzip' | 'zip' | 'png';
-
-/** Whether bytes that start like this are a container (gzip, zip, PNG). */
+/** Whether a file that starts with `head` (HEAD_BYTES of it, or all of a shorter file) is a container. */
 export function containerKind(head: Uint8Array): ContainerKind | undefined {
   if (head[0] === 0x1f && head[1] === 0x8b && head[2] === 0x08) return 'gzip';
   if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) return 'zip';
   if (head[0] === 0x89 && head[1] === 0x50 && head[2] === 0x4e && head[3] === 0x47) return 'png';
   if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x05 && head[3] === 0x06) return 'zip'; // an empty zip
+  const bytes = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  if (isTar(bytes)) return 'tar';
+  if (head[0] === 0x78 && isZlibHeader(head[0], head[1])) return 'zlib'; // the 32 KB window every zlib writer uses
+  if (isPdf(bytes)) return 'pdf';
   return undefined;
 }
 
-export class ContainerError extends RepositoryReadError {}
+/**
+ * Where a zip archive is appended to a file that does not start as one (see zipEnd), from the file's
+ * last ZIP_TAIL bytes. After a tar, only a zip that ends the file counts: a tar's last member may be
+ * a zip, followed by the tar's padding.
+ */
+function appendedZip(tail: Buffer, length: number, kind: ContainerKind | undefined) {
+  if (kind === 'zip') return undefined;
+  const found = zipEnd(tail, length, kind === 'tar');
+  return found !== undefined && found.shift > 0 ? found : undefined;
+}
+
+/**
+ * Whether a file `length` bytes long, that starts with `head` (HEAD_BYTES of it) and ends with `tail`
+ * (ZIP_TAIL of it), holds members to expand: a container by its start, or a zip appended to other bytes.
+ */
+export function holdsMembers(head: Buffer, tail: Buffer, length: number): boolean {
+  const kind = containerKind(head);
+  return kind !== undefined || appendedZip(tail, length, kind) !== undefined;
+}
 
 class Budget {
   total = 0;
@@ -48,25 +72,9 @@ class Budget {
     if (this.total > TOTAL_MAX) {
       throw new ContainerError(
         `${describe(this.path, place)} expands to more than ${TOTAL_MAX / 1024 / 1024} MB in all, so keyguard cannot check it (a decompression bomb?).`,
-        'If you trust this file and it holds no credentials, add it to ignorePaths in keyguard.config.json.',
+        TRUST_HINT,
       );
     }
-  }
-}
-
-const describe = (path: string, place: string[]): string => [path, ...place].join(' > ');
-
-function inflate(path: string, place: string[], run: (max: number) => Buffer): Buffer {
-  try {
-    return run(MEMBER_MAX);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new ContainerError(
-        `${describe(path, place)} expands to more than ${MEMBER_MAX / 1024 / 1024} MB, so keyguard cannot check it (a decompression bomb?).`,
-        'If you trust this file and it holds no credentials, add it to ignorePaths in keyguard.config.json.',
-      );
-    }
-    throw new ContainerError(`${describe(path, place)} is damaged: ${(error as Error).message}.`, 'keyguard cannot check what it cannot read; repair or remove the file.');
   }
 }
 
@@ -77,17 +85,28 @@ function inflate(path: string, place: string[], run: (max: number) => Buffer): B
 export function expandContainer(path: string, bytes: Buffer, visit: (member: Member) => void): void {
   const budget = new Budget(path);
   const walk = (data: Buffer, place: string[], depth: number) => {
-    const kind = containerKind(data);
-    if (kind === undefined || depth >= DEPTH_MAX) {
-      if (kind !== undefined) {
+    const kind = containerKind(data.subarray(0, HEAD_BYTES));
+    const appended = appendedZip(data.subarray(-ZIP_TAIL), data.length, kind);
+    if ((kind === undefined && appended === undefined) || depth >= DEPTH_MAX) {
+      if (kind !== undefined || appended !== undefined) {
         throw new ContainerError(`${describe(path, place)} nests containers more than ${DEPTH_MAX} deep, so keyguard cannot check it.`, 'Unpack it, or add it to ignorePaths if you trust it.');
       }
       if (place.length > 0) visit({ place, bytes: data });
       return;
     }
-    for (const member of members(path, kind, data, place)) {
-      budget.take(member.place, member.bytes.length);
-      walk(member.bytes, member.place, depth + 1);
+    const each = (members: Iterable<Member>) => {
+      for (const member of members) {
+        budget.take(member.place, member.bytes.length);
+        walk(member.bytes, member.place, depth + 1);
+      }
+    };
+    try {
+      if (kind !== undefined) each(members(path, kind, data, place));
+      if (appended !== undefined) each(zipMembers(path, data, place, appended));
+    } catch (error) {
+      // An offset or length that points outside the file: a damaged (or hostile) archive.
+      if (error instanceof RangeError) throw damaged(path, place, 'is damaged (a record points outside the file)');
+      throw error;
     }
   };
   walk(bytes, [], 0);
@@ -96,13 +115,23 @@ export function expandContainer(path: string, bytes: Buffer, visit: (member: Mem
 function* members(path: string, kind: ContainerKind, data: Buffer, place: string[]): Generator<Member> {
   switch (kind) {
     case 'gzip': {
-      const inner = inflate(path, place, (max) => gunzipSync(data, { maxOutputLength: max, finishFlush: constants.Z_SYNC_FLUSH }));
-      if (isTar(inner)) yield* tarMembers(inner, place);
+      const inner = inflateBounded(path, place, (max) => gunzipSync(data, { maxOutputLength: max, finishFlush: constants.Z_SYNC_FLUSH }));
+      // a .tgz: its tar's members are one level, named as in the tar
+      if (isTar(inner)) yield* tarMembers(path, inner, place);
       else yield { place: [...place, '(gzip content)'], bytes: inner };
       return;
     }
+    case 'tar':
+      yield* tarMembers(path, data, place);
+      return;
     case 'zip':
       yield* zipMembers(path, data, place);
+      return;
+    case 'zlib':
+      yield* zlibContent(path, data, place);
+      return;
+    case 'pdf':
+      yield* pdfStreams(path, data, place);
       return;
     case 'png':
       yield* pngTextChunks(path, data, place);
@@ -110,54 +139,25 @@ function* members(path: string, kind: ContainerKind, data: Buffer, place: string
   }
 }
 
-const isTar = (data: Buffer): boolean => data.length >= 512 && data.toString('latin1', 257, 262) === 'ustar';
-
-function* tarMembers(data: Buffer, place: string[]): Generator<Member> {
-  let longName: string | undefined;
-  for (let at = 0; at + 512 <= data.length; ) {
-    const header = data.subarray(at, at + 512);
-    if (header.every((b) => b === 0)) break;
-    const field = (from: number, length: number) => header.toString('utf8', from, from + length).replace(/\0.*$/s, '');
-    const size = parseInt(field(124, 12).trim() || '0', 8);
-    const type = String.fromCharCode(header[156]!);
-    const prefix = field(345, 155);
-    const name = longName ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));
-    const body = data.subarray(at + 512, at + 512 + size);
-    longName = undefined;
-    if (type === 'L') longName = body.toString('utf8').replace(/\0.*$/s, '');
-    else if (type === '0' || type === '\0' || type === '7') yield { place: [...place, name], bytes: body };
-    at += 512 + Math.ceil(size / 512) * 512;
+/**
+ * A whole file that is one zlib stream (`zlib.deflateSync` output, git's loose objects). Text that
+ * only starts like one (`x^2 + 1`: 0x78 0x5e is a valid header) and does not inflate is not a
+ * container; bytes that are not UTF-8 text and do not inflate are a damaged stream (exit 2).
+ */
+function* zlibContent(path: string, data: Buffer, place: string[]): Generator<Member> {
+  const memberPlace = [...place, '(zlib content)'];
+  const inflate = () => inflateBounded(path, memberPlace, (max) => inflateSync(data, { maxOutputLength: max, finishFlush: constants.Z_SYNC_FLUSH }));
+  if (!isUtf8(data)) {
+    yield { place: memberPlace, bytes: inflate() };
+    return;
   }
-}
-
-/** Zip members, from the central directory (sizes and names there are the authoritative ones). */
-function* zipMembers(path: string, data: Buffer, place: string[]): Generator<Member> {
-  const end = data.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (end < 0) throw new ContainerError(`${describe(path, place)} is not a complete zip file.`, 'keyguard cannot check what it cannot read; repair or remove the file.');
-  const count = data.readUInt16LE(end + 10);
-  let at = data.readUInt32LE(end + 16);
-  for (let i = 0; i < count; i++) {
-    if (data.readUInt32LE(at) !== 0x02014b50) throw new ContainerError(`${describe(path, place)} has a damaged zip directory.`, 'keyguard cannot check what it cannot read; repair or remove the file.');
-    const flags = data.readUInt16LE(at + 8);
-    const method = data.readUInt16LE(at + 10);
-    const compressedSize = data.readUInt32LE(at + 20);
-    const nameLength = data.readUInt16LE(at + 28);
-    const extraLength = data.readUInt16LE(at + 30);
-    const commentLength = data.readUInt16LE(at + 32);
-    const local = data.readUInt32LE(at + 42);
-    const name = data.toString('utf8', at + 46, at + 46 + nameLength);
-    at += 46 + nameLength + extraLength + commentLength;
-    if (name.endsWith('/')) continue; // a folder
-    const memberPlace = [...place, name];
-    if (flags & 1) {
-      throw new ContainerError(`${describe(path, memberPlace)} is encrypted, so keyguard cannot check it.`, 'Do not commit encrypted archives of secrets; if it holds none, add the file to ignorePaths.');
-    }
-    const start = local + 30 + data.readUInt16LE(local + 26) + data.readUInt16LE(local + 28);
-    const compressed = data.subarray(start, start + compressedSize);
-    if (method === 0) yield { place: memberPlace, bytes: compressed };
-    else if (method === 8) yield { place: memberPlace, bytes: inflate(path, memberPlace, (max) => inflateRawSync(compressed, { maxOutputLength: max })) };
-    else throw new ContainerError(`${describe(path, memberPlace)} uses zip compression method ${method}, which keyguard cannot read.`, 'Re-create the archive with deflate (the default), or add it to ignorePaths if it holds no credentials.');
+  let inner: Buffer;
+  try {
+    inner = inflate();
+  } catch {
+    return; // UTF-8 text (compressed data never is): nothing was compressed there
   }
+  yield { place: memberPlace, bytes: inner };
 }
 
 /** PNG's compressed text chunks (zTXt, and iTXt with its compression flag); tEXt is plain and read as bytes already. */
@@ -172,12 +172,12 @@ function* pngTextChunks(path: string, data: Buffer, place: string[]): Generator<
     const keyword = body.toString('latin1', 0, keywordEnd);
     const memberPlace = [...place, `${type} ${keyword}`];
     if (type === 'zTXt') {
-      yield { place: memberPlace, bytes: inflate(path, memberPlace, (max) => inflateSync(body.subarray(keywordEnd + 2), { maxOutputLength: max })) };
+      yield { place: memberPlace, bytes: inflateBounded(path, memberPlace, (max) => inflateSync(body.subarray(keywordEnd + 2), { maxOutputLength: max })) };
     } else if (type === 'iTXt' && body[keywordEnd + 1] === 1) {
       const language = body.indexOf(0, keywordEnd + 3);
       const translated = language < 0 ? -1 : body.indexOf(0, language + 1);
       if (translated < 0) continue;
-      yield { place: memberPlace, bytes: inflate(path, memberPlace, (max) => inflateSync(body.subarray(translated + 1), { maxOutputLength: max })) };
+      yield { place: memberPlace, bytes: inflateBounded(path, memberPlace, (max) => inflateSync(body.subarray(translated + 1), { maxOutputLength: max })) };
     }
   }
 }

@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { crc32, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshKeyId, freshSecret } from '../../src/fake-keys.js';
+import { pdf, png, tar, zip } from '../support/archives.js';
 import { Sandbox } from '../support/sandbox.js';
 
 /**
@@ -11,81 +14,6 @@ import { Sandbox } from '../support/sandbox.js';
 
 let repo: Sandbox;
 afterEach(() => repo?.remove());
-
-function zip(members: [string, Buffer | string][], options: { encrypted?: boolean; stored?: boolean } = {}): Buffer {
-  const locals: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const [name, content] of members) {
-    const data = Buffer.from(content);
-    const body = options.stored ? data : deflateRawSync(data);
-    const nameBytes = Buffer.from(name);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(options.encrypted ? 1 : 0, 6);
-    local.writeUInt16LE(options.stored ? 0 : 8, 8);
-    local.writeUInt32LE(crc32(data), 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    const entry = Buffer.alloc(46);
-    entry.writeUInt32LE(0x02014b50, 0);
-    entry.writeUInt16LE(20, 4);
-    entry.writeUInt16LE(20, 6);
-    entry.writeUInt16LE(options.encrypted ? 1 : 0, 8);
-    entry.writeUInt16LE(options.stored ? 0 : 8, 10);
-    entry.writeUInt32LE(crc32(data), 16);
-    entry.writeUInt32LE(body.length, 20);
-    entry.writeUInt32LE(data.length, 24);
-    entry.writeUInt16LE(nameBytes.length, 28);
-    entry.writeUInt32LE(offset, 42);
-    locals.push(local, nameBytes, body);
-    central.push(entry, nameBytes);
-    offset += 30 + nameBytes.length + body.length;
-  }
-  const directory = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(members.length, 8);
-  end.writeUInt16LE(members.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
-}
-
-function tar(members: [string, string | Buffer][]): Buffer {
-  const parts: Buffer[] = [];
-  for (const [name, text] of members) {
-    const content = Buffer.from(text);
-    const header = Buffer.alloc(512);
-    header.write(name, 0);
-    header.write('0000644\0', 100);
-    header.write(`${content.length.toString(8).padStart(11, '0')}\0`, 124);
-    header.write('0', 156);
-    header.write('ustar\0' + '00', 257);
-    const data = Buffer.alloc(Math.ceil(content.length / 512) * 512);
-    content.copy(data);
-    parts.push(header, data);
-  }
-  return Buffer.concat([...parts, Buffer.alloc(1024)]);
-}
-
-function png(chunks: [string, Buffer][]): Buffer {
-  const chunk = (type: string, body: Buffer) => {
-    const out = Buffer.alloc(12 + body.length);
-    out.writeUInt32BE(body.length, 0);
-    out.write(type, 4, 'latin1');
-    body.copy(out, 8);
-    out.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, 'latin1'), body])), 8 + body.length);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(1, 0);
-  ihdr.writeUInt32BE(1, 4);
-  ihdr[8] = 8;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), ...chunks.map(([t, b]) => chunk(t, b)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 const credentials = (id: string, secret: string) => `[default]\naws_access_key_id = ${id}\naws_secret_access_key = ${secret}\n`;
 
@@ -160,3 +88,229 @@ describe('containers, through the real hook', () => {
     expect(repo.commitCount()).toBe(1);
   });
 });
+
+/** Runs the real tar in the repository (names only in its arguments; the keys are in the files). */
+function realTar(args: string[]): void {
+  execFileSync('tar', args, { cwd: repo.dir, stdio: 'pipe' });
+}
+
+/** Whether git diffs these bytes as text (no NUL in the first 8000): the hook's prefilter then sees them. */
+const gitSeesText = (bytes: Buffer): boolean => !bytes.subarray(0, 8000).includes(0);
+
+/** deflate/zlib output with no NUL byte (so git calls the file text), found by varying a padding line. */
+function nulFree(make: (text: string) => Buffer, content: string): Buffer {
+  for (let i = 0; i < 100000; i++) {
+    const out = make(`# ${randomBytes(1 + (i % 97)).toString('hex')}\n${content}`);
+    if (gitSeesText(out)) return out;
+  }
+  throw new Error('no NUL-free stream found');
+}
+
+/** What the staged file holds, as keyguard check --format json reports it. */
+function placesFound(): [string, string, string[] | undefined, number | undefined][] {
+  return repo.findings().findings.map((f) => [f.path, f.kind, (f as { within?: string[] }).within, f.line]);
+}
+
+function expectBlocked(path: string, within: string[], id: string, line = 2): void {
+  const result = commit();
+  expect(result.status, result.stderr).toBe(1);
+  expect(result.stderr).toContain(path);
+  expect(result.stderr).toContain(`${within.join(' > ')}:${line}:`);
+  expect(result.stderr).not.toContain(id);
+  expect(repo.commitCount()).toBe(1);
+}
+
+describe('tar archives, through the real hook', () => {
+  it.each(['gnu', 'pax', 'ustar'])('%s: a .tar.gz inside a .tar (a docker image layer) is opened, members named', (format) => {
+    started();
+    const id = freshKeyId();
+    repo.write('credentials', credentials(id, freshSecret()));
+    realTar([`--format=${format}`, '-czf', 'layer.tar.gz', 'credentials']);
+    realTar([`--format=${format}`, '-cf', 'image.tar', 'layer.tar.gz']);
+    execFileSync('rm', ['credentials', 'layer.tar.gz'], { cwd: repo.dir });
+    repo.gitOk('add', 'image.tar');
+    expect(placesFound()).toEqual([
+      ['image.tar', 'access-key-id', ['layer.tar.gz', 'credentials'], 2],
+      ['image.tar', 'secret-access-key', ['layer.tar.gz', 'credentials'], 3],
+    ]);
+    expectBlocked('image.tar', ['layer.tar.gz', 'credentials'], id);
+  });
+
+  it.each(['gnu', 'pax'])('%s: a member with a name longer than 100 characters keeps its whole name', (format) => {
+    started();
+    const id = freshKeyId();
+    const deep = `${'very-long-folder-name/'.repeat(6)}config`;
+    repo.write(`${deep}/credentials`, credentials(id, freshSecret()));
+    realTar([`--format=${format}`, '-cf', 'release.tar', 'very-long-folder-name']);
+    execFileSync('rm', ['-r', 'very-long-folder-name'], { cwd: repo.dir });
+    repo.gitOk('add', 'release.tar');
+    const within = [`${deep}/credentials`];
+    expect(placesFound()).toEqual([
+      ['release.tar', 'access-key-id', within, 2],
+      ['release.tar', 'secret-access-key', within, 3],
+    ]);
+    expectBlocked('release.tar', within, id);
+  });
+
+  it('a zip inside a plain tar, named by magic bytes not by name (a file called layer with no extension)', () => {
+    started();
+    const id = freshKeyId();
+    repo.write('inner.zip', zip([['readme.txt', 'hello\n'], ['conf/creds.ini', credentials(id, freshSecret())]]));
+    realTar(['-cf', 'zips.tar', 'inner.zip']);
+    execFileSync('mv', ['zips.tar', 'layer'], { cwd: repo.dir });
+    execFileSync('rm', ['inner.zip'], { cwd: repo.dir });
+    repo.gitOk('add', 'layer');
+    expect(placesFound()).toEqual([
+      ['layer', 'access-key-id', ['inner.zip', 'conf/creds.ini'], 2],
+      ['layer', 'secret-access-key', ['inner.zip', 'conf/creds.ini'], 3],
+    ]);
+    expectBlocked('layer', ['inner.zip', 'conf/creds.ini'], id);
+  });
+
+  it('a plain member is reported once, in its member, even past 8 MB of other members (a scan piece boundary)', () => {
+    started();
+    const id = freshKeyId();
+    const filler = Buffer.alloc(9 * 1024 * 1024, 'filler line\n');
+    repo.write('plain.tar', tar([['big.log', filler], ['etc/app/credentials', credentials(id, freshSecret())]]));
+    repo.gitOk('add', 'plain.tar');
+    expect(placesFound()).toEqual([
+      ['plain.tar', 'access-key-id', ['etc/app/credentials'], 2],
+      ['plain.tar', 'secret-access-key', ['etc/app/credentials'], 3],
+    ]);
+    expectBlocked('plain.tar', ['etc/app/credentials'], id);
+  });
+
+  it('a docker save image (manifest, layer tars under blobs/sha256) is opened, also by check --all after a --no-verify commit', () => {
+    started();
+    const id = freshKeyId();
+    const layer = tar([['etc/', ''], ['root/.aws/credentials', credentials(id, freshSecret())]]);
+    const digest = 'a'.repeat(64);
+    repo.write('app-image.tar', tar([['manifest.json', `[{"Layers":["blobs/sha256/${digest}"]}]`], [`blobs/sha256/${digest}`, gzipSync(layer)]]));
+    repo.gitOk('add', '.');
+    const within = [`blobs/sha256/${digest}`, 'root/.aws/credentials'];
+    expectBlocked('app-image.tar', within, id);
+    repo.gitOk('commit', '--no-verify', '-m', 'bypassed');
+    const all = repo.keyguard(['check', '--all']);
+    expect(all.status, all.stderr).toBe(1);
+    expect(all.stderr).toContain('app-image.tar');
+    expect(all.stderr).toContain('root/.aws/credentials:2');
+  });
+});
+
+describe('zlib streams, through the real hook', () => {
+  it.each([
+    ['a whole file that is a zlib stream', 'x.bin', (c: string) => deflateSync(c), ['(zlib content)'], 2],
+    ['a git loose object', 'objects/ab/cdef', (c: string) => deflateSync(`blob ${c.length}\0${c}`), ['(zlib content)'], 2],
+    ['a PDF /FlateDecode stream', 'report.pdf', (c: string) => pdf([deflateSync('BT /F1 12 Tf (hello) Tj ET'), deflateSync(c)]), ['obj 5 0'], 2],
+    ['a PDF stream with CRLF lines, a filter name written with #-escapes, junk before the header', 'scan.pdf', (c: string) => pdf([deflateSync(c)], { newline: '\r\n', filter: '[/Flat#65Decode]', lead: 'junk\n' }), ['obj 4 0'], 2],
+    ['a zip inside a PDF stream (an attachment)', 'attach.pdf', (c: string) => pdf([deflateSync(zip([['creds.ini', c]]))]), ['obj 4 0', 'creds.ini'], 2],
+  ])('%s: blocked, and the finding names its place', (_name, path, make, within, line) => {
+    started();
+    const id = freshKeyId();
+    repo.write(path, make(credentials(id, freshSecret()))).gitOk('add', path);
+    expect(placesFound()).toEqual([
+      [path, 'access-key-id', within, line],
+      [path, 'secret-access-key', within, line + 1],
+    ]);
+    expectBlocked(path, within, id, line);
+  });
+
+  it.each([
+    ['a zlib file', 'z.bin', (c: string) => nulFree((t) => deflateSync(t, { level: 1 }), c)],
+    ['a PDF', 'small.pdf', (c: string) => pdf([nulFree((t) => deflateSync(t, { level: 1 }), c)])],
+    // gzip's trailer (the size) always has NULs: an 8 KB extra field puts them past what git looks at
+    ['a gzip file (an 8 KB extra field in front of the NULs of its header and trailer)', 'small.gz', (c: string) => Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 4, 1, 1, 1, 1, 2, 3, 0x20, 0x20]), Buffer.alloc(0x2020, '.'), gzipBody(c)])],
+  ])('%s with no NUL in its first 8000 bytes (git diffs it as text, so the hook prefilter sees it) is still opened', (_name, path, make) => {
+    started();
+    const id = freshKeyId();
+    const bytes = make(credentials(id, freshSecret()));
+    expect(gitSeesText(bytes)).toBe(true);
+    repo.write(path, bytes).gitOk('add', path);
+    const result = commit();
+    expect(result.status, result.stderr).toBe(1);
+    expect(result.stderr).toContain(path);
+    expect(repo.commitCount()).toBe(1);
+  });
+
+  it('text that only starts like a zlib header (x^2) is committed; a damaged zlib file stops the commit (exit 2)', () => {
+    started();
+    repo.write('formula.txt', 'x^2 + y^2 = r^2\n').gitOk('add', '.');
+    expect(commit().status).toBe(0);
+    repo.write('broken.z', Buffer.concat([Buffer.from([0x78, 0x9c]), randomBytes(200)])).gitOk('add', '.');
+    expect(repo.keyguard(['check']).status).toBe(2);
+    const result = commit();
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/broken\.z > \(zlib content\) is damaged/);
+    expect(repo.commitCount()).toBe(2);
+  });
+
+  it.each([
+    ['a zlib file', 'bomb.z', () => deflateSync(Buffer.alloc(257 * 1024 * 1024))],
+    ['a PDF stream', 'bomb.pdf', () => pdf([deflateSync(Buffer.alloc(257 * 1024 * 1024))])],
+  ])('%s that inflates past 256 MB stops the commit with a clear message (exit 2)', (_name, path, make) => {
+    started();
+    repo.write(path, make()).gitOk('add', path);
+    expect(repo.keyguard(['check']).status).toBe(2);
+    const result = commit();
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/expands to more than 256 MB/);
+    expect(result.stderr).toContain(path);
+    expect(repo.commitCount()).toBe(1);
+  });
+});
+
+describe('a zip appended to other bytes, through the real hook', () => {
+  const elf = () => Buffer.concat([Buffer.from('\x7fELF', 'latin1'), Buffer.alloc(5000)]);
+  it.each([
+    ['a self-extracting executable', 'setup.bin', (z: Buffer) => Buffer.concat([elf(), z])],
+    ['an executable jar behind its launcher script', 'app.run', (z: Buffer) => Buffer.concat([Buffer.from('#!/bin/sh\nexec java -jar "$0" "$@"\n'), z])],
+    ['a PNG with a zip after its end (a polyglot)', 'cat.png', (z: Buffer) => Buffer.concat([png([]), z])],
+    ['a zip with bytes in front and a comment', 'bundle.zip', (z: Buffer) => Buffer.concat([randomBytes(70000), withComment(z, 'release 1.2')])],
+  ])('%s: blocked, and the finding names its member', (_name, path, make) => {
+    started();
+    const id = freshKeyId();
+    repo.write(path, make(zip([['a.txt', 'nothing\n'], ['config/credentials', credentials(id, freshSecret())]]))).gitOk('add', path);
+    expect(placesFound()).toEqual([
+      [path, 'access-key-id', ['config/credentials'], 2],
+      [path, 'secret-access-key', ['config/credentials'], 3],
+    ]);
+    expectBlocked(path, ['config/credentials'], id);
+  });
+
+  it('a zip appended to a file over 64 MB (not kept whole to expand) stops the commit with a clear message (exit 2)', () => {
+    started();
+    const big = Buffer.concat([elf(), Buffer.alloc(65 * 1024 * 1024, 1), zip([['creds.ini', credentials(freshKeyId(), freshSecret())]])]);
+    repo.write('installer.bin', big).gitOk('add', '.');
+    expect(repo.keyguard(['check']).status).toBe(2);
+    const result = commit();
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/installer\.bin has a zip archive appended after its first \d+ bytes/);
+    expect(result.stderr).toContain('ignorePaths');
+    expect(repo.commitCount()).toBe(1);
+  });
+
+  it('bytes that only look like a zip end record are not an archive: the commit goes through', () => {
+    started();
+    const fake = Buffer.alloc(22);
+    fake.writeUInt32LE(0x06054b50, 0);
+    fake.writeUInt16LE(1, 10);
+    fake.writeUInt32LE(999999, 12); // a directory larger than the file
+    repo.write('data.bin', Buffer.concat([elf(), fake])).gitOk('add', '.');
+    expect(commit().status).toBe(0);
+  });
+});
+
+function withComment(archive: Buffer, comment: string): Buffer {
+  const out = Buffer.concat([archive, Buffer.from(comment)]);
+  out.writeUInt16LE(comment.length, archive.length - 2);
+  return out;
+}
+
+/** A raw deflate body and gzip's trailer (CRC-32, size), to follow a hand-written gzip header. */
+function gzipBody(text: string): Buffer {
+  const data = Buffer.from(text);
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(crc32(data), 0);
+  trailer.writeUInt32LE(data.length, 4);
+  return Buffer.concat([deflateRawSync(data, { level: 1 }), trailer]);
+}

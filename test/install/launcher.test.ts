@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { prefilterPattern } from '../../src/detect/anchors.js';
@@ -107,6 +110,36 @@ describe('hooks/keyguard.sh', () => {
       expect(outcomes.checked).toBeGreaterThanOrEqual(18);
     } finally {
       repo.remove();
+    }
+  });
+
+  it('the pre-commit prefilter lets UTF-8 text skip node, and sends compressed bytes that git diffs as text to it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kg-nottext-'));
+    try {
+      // The launcher's own notText rule, run by the same grep in the C locale.
+      const grep = (flags: string, files: string[]) => run('sh', ['-c', `eval "$(grep '^notText=' "${KEYGUARD_LAUNCHER}")"; LC_ALL=C grep ${flags} "$notText" "$@"`, 'sh', ...files], dir, process.env);
+      const texts: string[] = [];
+      fc.assert(
+        fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 80 }), { maxLength: 20 }), (lines) => {
+          texts.push(lines.join('\n').replace(/[\0-\x08\x0e-\x1a\x1c-\x1f\x7f]/g, ''));
+        }),
+        { numRuns: 300 },
+      );
+      texts.push('héllo € 😀 ü\t日本語テキスト\r', 'Ünïcödé — “quotes” ‘single’ … ß\x0c\x1b[0m');
+      writeFileSync(join(dir, 'text.txt'), texts.join('\n'));
+      expect(grep('-cE', ['text.txt']).stdout.trim()).toBe('0');
+      // Compressed credential lines of 2 to 41 characters, in zlib, raw deflate and gzip: every one is caught.
+      const samples: string[] = [];
+      for (let i = 0; i < 300; i++) {
+        const text = `aws_secret_access_key = ${freshSecret()}\n`.slice(0, 2 + (i % 40));
+        const compressed = [deflateSync, deflateRawSync, gzipSync][i % 3]!(text, { level: 1 + (i % 9) });
+        samples.push(`c${i}.bin`);
+        writeFileSync(join(dir, `c${i}.bin`), compressed.filter((b) => b !== 0)); // as the hook's tr -d '\\000' leaves it
+      }
+      const missed = grep('-LE', samples);
+      expect(missed.stdout, 'files the rule does not send to node').toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
