@@ -102,10 +102,27 @@ export function judgeKeyIdBody(body: string): Verdict {
 export function judgeSecret(value: string): Verdict {
   if (value.includes(EXAMPLE_MARKER)) return 'example';
   if (!hasBothCases(value)) return 'placeholder';
+  if (capitalsAndDigits(value) < MIN_CAPITALS_AND_DIGITS) return 'placeholder';
   if (longestRun(value, 0) > MAX_REPEAT_RUN) return 'placeholder';
   if (longestRun(value, 1) > MAX_ASCENDING_RUN) return 'placeholder';
   if (entropyBitsPerChar(value) < MIN_SECRET_ENTROPY) return 'placeholder';
   return 'credential';
+}
+
+/**
+ * A secret's 40 random characters hold about 22 capitals and digits; words and paths hold a few
+ * (`jakarta/security/auth/message/callback/PK`, a jar's entry name and the next entry's signature).
+ * Fewer than four in a random secret: about one in ten billion.
+ */
+const MIN_CAPITALS_AND_DIGITS = 4;
+
+function capitalsAndDigits(value: string): number {
+  let count = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || (c >= 48 && c <= 57)) count++;
+  }
+  return count;
 }
 
 function hasBothCases(value: string): boolean {

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { runGitSync } from './git.js';
 
@@ -6,7 +7,8 @@ import { runGitSync } from './git.js';
  * Which URL each remote's tracking branches came from. pre-push skips commits that
  * `refs/remotes/<name>/*` already hold, as being on that remote; after `git remote set-url` those
  * refs still describe the old host, and the new one has none of it. keyguard remembers each
- * remote's URL (`<git common dir>/keyguard/remote-urls`, one `name<TAB>url` a line) and trusts the
+ * remote's URL (`<git common dir>/keyguard/remote-urls`, one `name<TAB>sha256:<digest of the URL>` a
+ * line: a URL can hold a password, as CodeCommit's HTTPS Git credentials do) and trusts the
  * tracking branches only while the URL is the one remembered, or once a fetch from the new URL
  * (FETCH_HEAD) has brought every one of them up to date.
  */
@@ -50,10 +52,22 @@ function readRecords(file: string): Map<string, string> {
   return records;
 }
 
+/** What is remembered of a URL: its digest, never the URL (see above). */
+function urlRecord(url: string): string {
+  return `sha256:${createHash('sha256').update(url).digest('hex')}`;
+}
+
+/** Whether a remembered record is this URL (0.1 remembered URLs in clear; the next write digests them). */
+function isRecordOf(record: string | undefined, url: string): boolean {
+  return record !== undefined && (record === urlRecord(url) || record === url);
+}
+
 function writeRecords(file: string, records: Map<string, string>): void {
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, [...records].map(([name, url]) => `${name}\t${url}\n`).join(''));
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    const lines = [...records].map(([name, record]) => `${name}\t${record.startsWith('sha256:') ? record : urlRecord(record)}\n`);
+    writeFileSync(file, lines.join(''), { mode: 0o600 });
+    chmodSync(file, 0o600); // a file written by an earlier version keeps its mode otherwise
   } catch {
     // A read-only git directory: nothing is remembered, so nothing is trusted that was not before.
   }
@@ -67,7 +81,7 @@ export function recordRemoteUrls(cwd: string, env: NodeJS.ProcessEnv = process.e
   let changed = false;
   for (const remote of configuredRemotes(cwd, env)) {
     if (!records.has(remote.name) && !/[\t\n]/.test(remote.name + remote.url)) {
-      records.set(remote.name, remote.url);
+      records.set(remote.name, urlRecord(remote.url));
       changed = true;
     }
   }
@@ -113,14 +127,13 @@ export function trackingRefsTrusted(cwd: string, name: string, env: NodeJS.Proce
   const file = recordFile(cwd, env);
   if (!file) return false;
   const records = readRecords(file);
-  const known = records.get(name);
-  if (known === remote.url) return true;
+  if (isRecordOf(records.get(name), remote.url)) return true;
   // Not remembered (a remote added since install) or remembered with another URL: the tracking
   // branches count only when there are none yet, or the last fetch from this URL refreshed them all.
   const hasTracking = runGitSync(cwd, ['for-each-ref', '--count=1', '--format=x', `refs/remotes/${name}/`], env).stdout !== '';
   if (hasTracking && !fetchedFromUrl(cwd, name, remote.url, env)) return false;
   if (!/[\t\n]/.test(name + remote.url)) {
-    records.set(name, remote.url);
+    records.set(name, urlRecord(remote.url));
     writeRecords(file, records);
   }
   return true;

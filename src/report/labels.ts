@@ -50,15 +50,15 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-/** "scanned 3 files (12.0 KB), 1 binary file read as bytes; skipped 1 symlink" */
+/** "scanned 3 files (12.0 KB), 1 binary file read as bytes, 1 symlink target read; skipped 1 submodule" */
 export function describeCoverage(stats: ScanStats): string {
   const skipped: string[] = [];
-  if (stats.symlinks) skipped.push(plural(stats.symlinks, 'symlink'));
   if (stats.submodules) skipped.push(plural(stats.submodules, 'submodule'));
   if (stats.unmerged) skipped.push(plural(stats.unmerged, 'unmerged file'));
   if (stats.ignored) skipped.push(`${plural(stats.ignored, 'file')} in ignorePaths`);
   const extras: string[] = [];
   if (stats.binary) extras.push(`${plural(stats.binary, 'binary file')} read as bytes`);
+  if (stats.symlinks) extras.push(`${plural(stats.symlinks, 'symlink target')} read`);
   if (stats.utf16) extras.push(`${plural(stats.utf16, 'UTF-16 file')} decoded`);
   if (stats.fromDisk) extras.push(`${plural(stats.fromDisk, 'untracked file')} read from disk`);
   let text = `scanned ${plural(stats.files, 'file')} (${formatBytes(stats.bytes)})`;

@@ -172,7 +172,11 @@ export function scannable(targets: ScanTarget[], stats: ScanStats, ignores: (pat
   for (const target of targets) {
     if (ignores(target.path)) stats.ignored++;
     else if (target.unmerged) stats.unmerged++;
-    else if (target.mode === MODE_SYMLINK) stats.symlinks++; // its content is a path, not file content
+    else if (target.mode === MODE_SYMLINK) {
+      // Its content is a path, which git commits and pushes like any text: a key can be written there.
+      stats.symlinks++;
+      regular.push(target);
+    }
     else if (target.mode === MODE_GITLINK) stats.submodules++; // a commit of another repository
     else if (isRegularFile(target.mode)) regular.push(target);
   }

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, symlinkSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshKeyId, freshSecret } from '../../src/fake-keys.js';
@@ -239,5 +239,21 @@ describe('detection holes found by the black-box review, through the real hook',
     } finally {
       remote.remove();
     }
+  });
+
+  it('a key written as a symlink\'s target: the commit through the hook and --history stop it', () => {
+    hooked();
+    const id = freshKeyId();
+    symlinkSync(`${id}:${freshSecret()}`, repo.path('pair'));
+    repo.gitOk('add', 'pair');
+    const blocked = commit('a link');
+    expect(blocked.committed).toBe(false);
+    expect(blocked.stderr).toContain('pair');
+    expect(blocked.stderr).not.toContain(id);
+    repo.gitOk('commit', '--no-verify', '-m', 'bypassed');
+    expect(repo.findings(['--history']).findings.map((f) => [f.path, f.kind]).sort()).toEqual([
+      ['pair', 'access-key-id'],
+      ['pair', 'secret-access-key'],
+    ]);
   });
 });

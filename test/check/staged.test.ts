@@ -204,18 +204,30 @@ describe.each(backends)('keyguard check on what is staged (%s backend)', (backen
     expect(repo.gitOk('rev-list', '--count', 'HEAD').trim()).toBe('1');
   });
 
-  it('symlinks (their target is a path, not content) and submodules are skipped', () => {
+  it('a symlink\'s target is read (a key can be written there: git commits it as the link\'s content); submodules are skipped', () => {
     make();
     const inner = Sandbox.create();
     try {
       inner.write('f.txt', 'x\n').gitOk('add', '.');
       inner.gitOk('commit', '-m', 'inner');
       repo.gitOk('-c', 'protocol.file.allow=always', 'submodule', 'add', '--quiet', inner.dir, 'vendor/inner');
-      symlinkSync(`keys/${freshKeyId()}.txt`, repo.path('link'));
+      symlinkSync('keys/current.txt', repo.path('plain-link'));
       repo.gitOk('add', '.');
-      const result = repo.keyguard(['check', '--verbose']);
-      expect(result.status).toBe(0);
-      expect(result.stderr).toMatch(/skipped 1 symlink, 1 submodule/);
+      const clean = repo.keyguard(['check', '--verbose']);
+      expect(clean.status).toBe(0);
+      expect(clean.stderr).toMatch(/1 symlink target read[^;]*; skipped 1 submodule/);
+      const id = freshKeyId();
+      const secret = freshSecret();
+      symlinkSync(`keys/${id}.txt`, repo.path('current-key'));
+      symlinkSync(`${id}:${secret}`, repo.path('pair'));
+      repo.gitOk('add', '.');
+      const found = repo.findings();
+      expect(found.status).toBe(1);
+      expect(found.findings.map((f) => [f.path, f.kind]).sort()).toEqual([
+        ['current-key', 'access-key-id'],
+        ['pair', 'access-key-id'],
+        ['pair', 'secret-access-key'],
+      ]);
     } finally {
       inner.remove();
     }

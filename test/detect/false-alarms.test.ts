@@ -66,6 +66,17 @@ describe('not credentials', () => {
     for (const digit of '0189') expect(scanText(`AKIA${body}${digit}`)).toEqual([]);
   });
 
+  it('a jar\'s entry names glued to the next entry\'s signature, next to a class named SecretKeyCallback, are not a secret', () => {
+    // The central directory of a real jar (jakarta.authentication-api): names and PK signatures back to back.
+    const directory =
+      'PK\x01\x02\x14\x00jakarta/security/auth/message/callback/SecretKeyCallback.class' +
+      'PK\x01\x02\x14\x00\x00\x00\x08\x00yjakarta/security/auth/message/callback/PK\x01\x02\x14\x00';
+    expect(scanText(directory, { binary: true })).toEqual([]);
+    // A real secret glued the same way is still found.
+    const secret = freshSecret();
+    expect(scanText(`\x00\x08SecretAccessKey${secret}\x00\x02`, { binary: true }).map((d) => d.value)).toEqual([secret]);
+  });
+
   it('a 39- or 41-character value is not a secret', () => {
     expect(scanText(`${id}\naws_secret_access_key=${secret.slice(1)}\naws_secret_access_key=${secret}x\n`).map((d) => d.kind)).toEqual(['access-key-id']);
   });

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshKeyId, freshSecret } from '../../src/fake-keys.js';
@@ -156,6 +156,19 @@ describe('fail-open paths (item 7)', () => {
     expect(push.stderr).toContain('URL of remote "origin" changed');
     expect(run('git', ['rev-parse', '--verify', '--quiet', 'refs/heads/feature'], newHost.dir, project.env).status).not.toBe(0);
     expect(oldHost.dir).not.toBe(newHost.dir);
+  });
+
+  it('remembers remote URLs by digest only: a password in a URL is never copied, and the file is private', () => {
+    const project = protectedProject();
+    const password = encodeURIComponent(freshSecret());
+    project.gitOk('remote', 'add', 'cc', `https://deploy-at-123456789012:${password}@git-codecommit.us-east-1.amazonaws.com/v1/repos/app`);
+    const install = project.npx('keyguard', 'install');
+    expect(install.status, install.stderr).toBe(0);
+    const file = project.path('.git', 'keyguard', 'remote-urls');
+    const text = readFileSync(file, 'utf8');
+    expect(text).toMatch(/^cc\tsha256:[0-9a-f]{64}$/m);
+    expect(text).not.toContain(password);
+    expect(statSync(file).mode & 0o077).toBe(0);
   });
 
   it('a bare repository with a separate work tree (dotfiles) can be protected', () => {
