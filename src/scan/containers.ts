@@ -28,7 +28,24 @@ export const CONTAINER_MAX = 512 * 1024 * 1024;
 /** Bytes of a file's start that containerKind needs (tar's magic is at 257, PDF's header within 1 KB). */
 export const HEAD_BYTES = 1024;
 
-export type ContainerKind = 'gzip' | 'zip' | 'png' | 'tar' | 'zlib' | 'pdf';
+export type ContainerKind = 'gzip' | 'zip' | 'png' | 'tar' | 'zlib' | 'pdf' | UnreadableCompression;
+
+/** Compression node cannot undo: a file (or member) in one of these stops the check rather than pass unread. */
+type UnreadableCompression = 'xz' | 'bzip2' | 'zstd' | 'lzma';
+
+const startsWith = (head: Uint8Array, bytes: number[], at = 0): boolean => bytes.every((byte, i) => head[at + i] === byte);
+
+function unreadableCompression(head: Uint8Array): UnreadableCompression | undefined {
+  if (startsWith(head, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) return 'xz';
+  if (startsWith(head, [0x28, 0xb5, 0x2f, 0xfd])) return 'zstd';
+  // bzip2: "BZh", the block size, then a block's or the end's 48-bit magic (pi, or sqrt(pi)).
+  const bzipMagic = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
+  const bzipEnd = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
+  if (startsWith(head, [0x42, 0x5a, 0x68]) && head[3]! >= 0x31 && head[3]! <= 0x39 && (startsWith(head, bzipMagic, 4) || startsWith(head, bzipEnd, 4))) return 'bzip2';
+  // .lzma (xz --format=lzma, 7-Zip's legacy format): its usual properties byte, then an unknown size.
+  if (head[0] === 0x5d && head[1] === 0x00 && startsWith(head, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], 5)) return 'lzma';
+  return undefined;
+}
 
 /** Whether a file that starts with `head` (HEAD_BYTES of it, or all of a shorter file) is a container. */
 export function containerKind(head: Uint8Array): ContainerKind | undefined {
@@ -40,7 +57,7 @@ export function containerKind(head: Uint8Array): ContainerKind | undefined {
   if (isTar(bytes)) return 'tar';
   if (head[0] === 0x78 && isZlibHeader(head[0], head[1])) return 'zlib'; // the 32 KB window every zlib writer uses
   if (isPdf(bytes)) return 'pdf';
-  return undefined;
+  return unreadableCompression(head);
 }
 
 /**
@@ -136,6 +153,11 @@ function* members(path: string, kind: ContainerKind, data: Buffer, place: string
     case 'png':
       yield* pngTextChunks(path, data, place);
       return;
+    default:
+      throw new ContainerError(
+        `${describe(path, place)} is compressed with ${kind}, which keyguard cannot decompress, so it cannot check what it holds.`,
+        `${TRUST_HINT} Or commit it uncompressed, or as .gz or .zip.`,
+      );
   }
 }
 

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { crc32, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -255,6 +255,28 @@ describe('zlib streams, through the real hook', () => {
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/expands to more than 256 MB/);
     expect(result.stderr).toContain(path);
+    expect(repo.commitCount()).toBe(1);
+  });
+});
+
+describe('compression keyguard cannot undo, through the real hook', () => {
+  it.each([
+    ['xz', 'backup.tar.xz', ['xz', '-c']],
+    ['bzip2', 'backup.tar.bz2', ['bzip2', '-c']],
+    ['zstd', 'backup.tar.zst', ['zstd', '-q', '-c']],
+    ['lzma', 'backup.lzma', ['xz', '--format=lzma', '-c']],
+  ])('a %s file stops the commit (exit 2) and says so: it is never passed as clean', (kind, path, command) => {
+    const [tool, ...args] = command as [string, ...string[]];
+    if (spawnSync(tool, ['--version'], { stdio: 'ignore' }).status !== 0) {
+      console.log(`skipped: ${tool} is not installed (apt-get install -y xz-utils bzip2 zstd)`);
+      return;
+    }
+    started();
+    const compressed = execFileSync(tool, args, { input: credentials(freshKeyId(), freshSecret()) });
+    repo.write(path, compressed).gitOk('add', path);
+    const result = commit();
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(`${path} is compressed with ${kind}, which keyguard cannot decompress`);
     expect(repo.commitCount()).toBe(1);
   });
 });
