@@ -204,6 +204,9 @@ describe('zlib streams, through the real hook', () => {
     ['a PDF /FlateDecode stream', 'report.pdf', (c: string) => pdf([deflateSync('BT /F1 12 Tf (hello) Tj ET'), deflateSync(c)]), ['obj 5 0'], 2],
     ['a PDF stream with CRLF lines, a filter name written with #-escapes, junk before the header', 'scan.pdf', (c: string) => pdf([deflateSync(c)], { newline: '\r\n', filter: '[/Flat#65Decode]', lead: 'junk\n' }), ['obj 4 0'], 2],
     ['a zip inside a PDF stream (an attachment)', 'attach.pdf', (c: string) => pdf([deflateSync(zip([['creds.ini', c]]))]), ['obj 4 0', 'creds.ini'], 2],
+    ['a PDF stream behind ASCII85 ([/ASCII85Decode /FlateDecode])', 'a85.pdf', (c: string) => pdf([ascii85(deflateSync(c))], { filter: '[/ASCII85Decode /FlateDecode]' }), ['obj 4 0'], 2],
+    ['a PDF stream behind ASCIIHex ([/AHx /FlateDecode])', 'ahx.pdf', (c: string) => pdf([Buffer.from(`${deflateSync(c).toString('hex').replace(/.{64}/g, '$&\n')}>`)], { filter: '[/AHx /FlateDecode]' }), ['obj 4 0'], 2],
+    ['a PDF stream in ASCII85 alone', 'plain85.pdf', (c: string) => pdf([ascii85(Buffer.from(c))], { filter: '/ASCII85Decode' }), ['obj 4 0'], 2],
   ])('%s: blocked, and the finding names its place', (_name, path, make, within, line) => {
     started();
     const id = freshKeyId();
@@ -321,6 +324,28 @@ describe('a zip appended to other bytes, through the real hook', () => {
     expect(commit().status).toBe(0);
   });
 });
+
+/** ASCII85 as PDF writes it: groups of five characters, `z` for four zero bytes, ended by `~>`. */
+function ascii85(bytes: Buffer): Buffer {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 4) {
+    const chunk = Buffer.alloc(4);
+    bytes.copy(chunk, 0, i, i + 4);
+    const count = Math.min(4, bytes.length - i);
+    let value = chunk.readUInt32BE(0);
+    if (value === 0 && count === 4) {
+      out += 'z';
+      continue;
+    }
+    const digits: string[] = [];
+    for (let k = 0; k < 5; k++) {
+      digits.unshift(String.fromCharCode(0x21 + (value % 85)));
+      value = Math.floor(value / 85);
+    }
+    out += digits.slice(0, count + 1).join('');
+  }
+  return Buffer.from(`${out.replace(/.{72}/g, '$&\n')}~>`, 'latin1');
+}
 
 function withComment(archive: Buffer, comment: string): Buffer {
   const out = Buffer.concat([archive, Buffer.from(comment)]);
