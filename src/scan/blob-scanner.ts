@@ -120,8 +120,18 @@ export class BlobScanner implements BlobSink {
     const whole = this.whole(path);
     if (whole === undefined) return [];
     const found: LineDetection[] = [];
+    const names = new Set<string>();
     expandContainer(path, whole, (member) => {
       for (const detection of scanBytes(member.bytes)) found.push({ ...detection, within: member.place, lineKeys: [] });
+      // Member names are stored in the archive and pushed with it, like a tracked file's name.
+      member.place.forEach((name, level) => {
+        if (names.has(member.place.slice(0, level + 1).join('\0'))) return;
+        names.add(member.place.slice(0, level + 1).join('\0'));
+        const inName = scanText(name);
+        if (inName.length === 0) return;
+        const within = [...member.place.slice(0, level), `(file name) ${redactedIn(name, inName)}`];
+        for (const detection of inName) found.push({ ...detection, line: 1, endLine: 1, within, lineKeys: [], allowedInline: false });
+      });
     });
     // A member stored uncompressed is also read in the container's own bytes: report it once, in its member.
     const inMembers = new Set(found.map((d) => d.fingerprint));
@@ -297,6 +307,13 @@ function tailOf(parts: Buffer[]): Buffer {
 }
 
 const isLowSurrogate = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
+
+/** `text` with each detection in it replaced by its redacted form (from the end, so offsets hold). */
+export function redactedIn(text: string, detections: readonly Detection[]): string {
+  let shown = text;
+  for (const d of [...detections].sort((a, b) => b.offset - a.offset)) shown = shown.slice(0, d.offset) + d.redacted + shown.slice(d.offset + d.length);
+  return shown;
+}
 
 /** Whether a detection's text runs to the end of the text scanned (and so may be cut short there). */
 const reachesEnd = (detection: Detection, text: string): boolean => detection.offset + detection.length >= text.length;

@@ -1,4 +1,5 @@
 import { scanText } from '../detect/scan-text.js';
+import { redactedIn } from './blob-scanner.js';
 import type { Finding } from './types.js';
 
 /**
@@ -25,11 +26,7 @@ export function scanPathNames(paths: readonly string[], ignores: (path: string) 
   for (const line of new Set(detections.map((d) => d.line))) {
     const path = named[line - 1]!;
     const inName = detections.filter((d) => d.line === line && d.endLine === line);
-    // Redacted from the end, so that the columns of earlier ones stay right.
-    let shown = path;
-    for (const d of [...inName].sort((a, b) => b.column - a.column)) {
-      shown = shown.slice(0, d.column - 1) + d.redacted + shown.slice(d.column - 1 + d.length);
-    }
+    const shown = redactedIn(path, inName.map((d) => ({ ...d, offset: d.column - 1 })));
     for (const { offset: _offset, length: _length, ...detection } of inName) {
       findings.push({ ...detection, path: NAME_PATH_PREFIX + shown, line: 1, endLine: 1 });
     }

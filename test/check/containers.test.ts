@@ -262,6 +262,23 @@ describe('zlib streams, through the real hook', () => {
   });
 });
 
+describe('names inside archives, through the real hook', () => {
+  it('a key ID as a member\'s name (in a .tgz, and in a zip inside a zip) blocks the commit, redacted', () => {
+    started();
+    const id = freshKeyId();
+    repo.write('keys.tgz', gzipSync(tar([[`keys/${id}.json`, '{}\n']]))).gitOk('add', 'keys.tgz');
+    const result = commit();
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`(file name) keys/${id.slice(0, 4)}...${id.slice(-2)}.json`);
+    expect(result.stderr).not.toContain(id);
+    repo.gitOk('reset', '--quiet');
+    const other = freshKeyId();
+    repo.write('outer.zip', zip([['inner.zip', zip([[`${other}.txt`, 'x\n']])]])).gitOk('add', 'outer.zip');
+    expect(commit().status).toBe(1);
+    expect(repo.commitCount()).toBe(1);
+  });
+});
+
 describe('compression keyguard cannot undo, through the real hook', () => {
   it.each([
     ['xz', 'backup.tar.xz', ['xz', '-c']],
