@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { redact } from '../detect/identity.js';
@@ -80,6 +80,25 @@ function hookFiles(paths: string[], target: ProbeTarget): string[] {
   );
 }
 
+/** Hook managers' configuration files, which may not be committed (no commit yet, or a personal `lefthook-local.yml`). */
+const MANAGER_FILES = [
+  'lefthook.yml', '.lefthook.yml', 'lefthook.yaml', '.lefthook.yaml', 'lefthook-local.yml', '.lefthook-local.yml',
+  '.pre-commit-config.yaml', 'package.json', '.simple-git-hooks.json', 'simple-git-hooks.json', '.simple-git-hooks.js', '.simple-git-hooks.cjs',
+];
+
+/** The work tree's version of each manager file the clone did not get from HEAD, and its husky folder. */
+function copyManagerConfiguration(target: ProbeTarget, clone: string): void {
+  const projectTop = target.projectDir === '' ? [''] : ['', target.projectDir];
+  const wanted = [...new Set(projectTop.flatMap((folder) => MANAGER_FILES.map((name) => join(folder, name))))];
+  for (const path of [...wanted, target.huskyDir]) {
+    const source = join(target.worktree, path);
+    const copy = join(clone, path);
+    if (!existsSync(source) || existsSync(copy)) continue;
+    mkdirSync(dirname(copy), { recursive: true });
+    cpSync(source, copy, { recursive: true });
+  }
+}
+
 /** What the clone needs from the user's work tree that git does not track: installed packages, Plug'n'Play files. */
 function linkUntracked(target: ProbeTarget, clone: string): void {
   const names = ['node_modules', '.pnp.cjs', '.pnp.data.json', '.pnp.loader.mjs', '.yarn'];
@@ -131,6 +150,7 @@ export function probeHooks(target: ProbeTarget, env: NodeJS.ProcessEnv): ProbeRe
       const wanted = hookFiles(tracked, target);
       if (wanted.length > 0) must(git(clone, ['checkout-index', '-f', '-z', '--stdin'], gitEnv, wanted.join('\0')), 'git checkout-index');
     }
+    copyManagerConfiguration(target, clone);
     linkUntracked(target, clone);
 
     const results: ProbeResult[] = [];

@@ -94,6 +94,9 @@ describe('lefthook', () => {
     const ours = sandbox.npx('keyguard', 'install');
     expect(ours.status, ours.stderr).toBe(0);
     expect(ours.stdout).toContain('lefthook manages git\'s hooks here and runs keyguard (lefthook.yml)');
+    // Before the first commit the configuration is only in the work tree: doctor's probe uses it.
+    const before = sandbox.npx('keyguard', 'doctor');
+    expect(before.status, before.stdout).toBe(0);
     expectProtected(sandbox);
     const doctor = sandbox.npx('keyguard', 'doctor');
     expect(doctor.stdout).toContain("its pre-commit hook is lefthook's");
