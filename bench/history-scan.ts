@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import type { ExposureOptions } from './exposure.js';
 import { longHistoryRepository } from './long-history.js';
 import { interleavedWithCpu, peakRss, type WallAndCpu } from './measure.js';
 
@@ -8,16 +9,8 @@ import { interleavedWithCpu, peakRss, type WallAndCpu } from './measure.js';
  * object once: `git cat-file --batch-all-objects --batch --unordered > /dev/null`.
  */
 
-export interface HistoryScanOptions {
-  commits: number;
-  files: number;
-  unpushed: number;
-  runs: number;
-  cacheDir: string;
-  bin: string;
-  env: NodeJS.ProcessEnv;
-  log: (line: string) => void;
-}
+/** The same long-history repository and run settings as the exposure benchmark. */
+export type HistoryScanOptions = ExposureOptions;
 
 export interface HistoryScanFigures {
   commits: number;
