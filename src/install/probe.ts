@@ -86,31 +86,31 @@ const MANAGER_FILES = [
   '.pre-commit-config.yaml', 'package.json', '.simple-git-hooks.json', 'simple-git-hooks.json', '.simple-git-hooks.js', '.simple-git-hooks.cjs',
 ];
 
+/** `names` at the work tree's top and in the npm project folder (repository-relative). */
+function inProjectFolders(target: ProbeTarget, names: readonly string[]): string[] {
+  return [...new Set(['', target.projectDir])].flatMap((folder) => names.map((name) => join(folder, name)));
+}
+
+/** Brings each path the clone lacks from the user's work tree, with `put` (a copy, or a link). */
+function fromWorkTree(target: ProbeTarget, clone: string, paths: string[], put: (source: string, destination: string) => void): void {
+  for (const path of paths) {
+    const source = join(target.worktree, path);
+    const destination = join(clone, path);
+    if (!existsSync(source) || existsSync(destination)) continue;
+    mkdirSync(dirname(destination), { recursive: true });
+    put(source, destination);
+  }
+}
+
 /** The work tree's version of each manager file the clone did not get from HEAD, and its husky folder. */
 function copyManagerConfiguration(target: ProbeTarget, clone: string): void {
-  const projectTop = target.projectDir === '' ? [''] : ['', target.projectDir];
-  const wanted = [...new Set(projectTop.flatMap((folder) => MANAGER_FILES.map((name) => join(folder, name))))];
-  for (const path of [...wanted, target.huskyDir]) {
-    const source = join(target.worktree, path);
-    const copy = join(clone, path);
-    if (!existsSync(source) || existsSync(copy)) continue;
-    mkdirSync(dirname(copy), { recursive: true });
-    cpSync(source, copy, { recursive: true });
-  }
+  fromWorkTree(target, clone, [...inProjectFolders(target, MANAGER_FILES), target.huskyDir], (source, copy) => cpSync(source, copy, { recursive: true }));
 }
 
 /** What the clone needs from the user's work tree that git does not track: installed packages, Plug'n'Play files. */
 function linkUntracked(target: ProbeTarget, clone: string): void {
   const names = ['node_modules', '.pnp.cjs', '.pnp.data.json', '.pnp.loader.mjs', '.yarn'];
-  for (const folder of new Set(['', target.projectDir])) {
-    for (const name of names) {
-      const source = join(target.worktree, folder, name);
-      const link = join(clone, folder, name);
-      if (!existsSync(source) || existsSync(link)) continue;
-      mkdirSync(dirname(link), { recursive: true });
-      symlinkSync(source, link);
-    }
-  }
+  fromWorkTree(target, clone, inProjectFolders(target, names), (source, link) => symlinkSync(source, link));
 }
 
 function verdict(hook: ProbedHook, run: { status: number | null; output: string }, keyId: string): ProbeResult {
